@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The resolved configuration: every key of config.ini, validated, with
+ * environment overrides applied. Plain data; loading lives in ConfigLoader.
+ */
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wcam {
+
+enum class SourceKind { Auto, Libcamera, V4l2, Test };
+enum class EncoderKind { Auto, V4l2, X264, OpenH264 };
+enum class H264Profile { Baseline, Main, High };
+
+/*
+ * What to do when frames arrive faster than the encoder takes them.
+ * Latest: keep only the newest frames (leaky queue, lowest latency).
+ * None: queue up to buffer_size frames and never drop (smoother, adds delay).
+ */
+enum class FrameDropStrategy { Latest, None };
+
+struct IceServer {
+	std::vector<std::string> urls;
+	std::string username;
+	std::string credential;
+};
+
+struct CameraConfig {
+	SourceKind source = SourceKind::Auto;
+	std::string device; /* empty: first capture device found */
+	int width = 1280;
+	int height = 720;
+	int fps = 30;
+	int bufferSize = 2; /* frames queued between camera and encoder */
+};
+
+struct EncodingConfig {
+	EncoderKind encoder = EncoderKind::Auto;
+	int bitrate = 1500000; /* bits per second */
+	H264Profile profile = H264Profile::Baseline;
+	int keyframeInterval = 2; /* seconds */
+};
+
+struct NetworkConfig {
+	std::string bind = "0.0.0.0";
+	int port = 8080;
+	int maxViewers = 10;
+	std::vector<IceServer> iceServers;
+	/* Host addresses or interface names ICE may use; empty = all non-loopback. */
+	std::vector<std::string> iceAddresses;
+	int viewerTimeout = 30; /* seconds a viewer may stay silent or unconnected */
+};
+
+struct PerformanceConfig {
+	bool lowLatencyMode = true;
+	FrameDropStrategy frameDropStrategy = FrameDropStrategy::Latest;
+};
+
+/* gst-launch fragments that replace the built-in chains; empty = built-in. */
+struct PipelineOverrides {
+	std::string source;
+	std::string encoder;
+};
+
+struct DebugConfig {
+	bool latencyStamp = false;
+};
+
+struct ServerPaths {
+	std::string webRoot; /* directory served at / */
+};
+
+struct Config {
+	std::string path; /* file it was read from, empty for defaults */
+	CameraConfig camera;
+	EncodingConfig encoding;
+	NetworkConfig network;
+	PerformanceConfig performance;
+	PipelineOverrides pipeline;
+	DebugConfig debug;
+	ServerPaths paths;
+};
+
+const char *toString(SourceKind kind);
+const char *toString(EncoderKind kind);
+const char *toString(H264Profile profile);
+const char *toString(FrameDropStrategy strategy);
+
+} /* namespace wcam */

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Turns the configuration into gst-launch text: which source and encoder
+ * to use, and why. Pure: decisions depend only on Config and Platform, so
+ * every Pi path is testable here.
+ *
+ * The assembled description always has these named elements, which the
+ * runtime (StreamPipeline) looks up:
+ *   source_caps  capsfilter at the end of the source chain; the latency
+ *                stamp is written on its src pad (raw frames, pre-encode)
+ *   encoder      the H.264 encoder (absent only with a [pipeline] encoder
+ *                override that does not name one)
+ *   pay          rtph264pay
+ *   fanout       tee, with a permanent fakesink branch
+ */
+#pragma once
+
+#include <string>
+
+#include "config/Config.h"
+#include "pipeline/Platform.h"
+
+namespace wcam {
+
+struct ChainChoice {
+	std::string description; /* gst-launch fragment */
+	std::string kind;	 /* "libcamera", "v4l2", "test", "x264", "override", ... */
+	std::string reason;	 /* one line: why this was chosen */
+};
+
+struct PipelineDescription {
+	ChainChoice source;
+	ChainChoice encoder;
+	std::string launch; /* the whole pipeline in gst-launch syntax */
+	std::string error;  /* set when no working chain exists */
+};
+
+ChainChoice chooseSource(const Config &config, const Platform &platform);
+ChainChoice chooseEncoder(const Config &config, const Platform &platform);
+PipelineDescription describePipeline(const Config &config, const Platform &platform);
+
+} /* namespace wcam */
