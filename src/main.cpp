@@ -1,1 +1,125 @@
-int main() { return 0; }
+/* SPDX-License-Identifier: MIT */
+/*
+ * webrtc-camera: stream a camera to browsers over WebRTC, encoding once.
+ */
+#include <cstdio>
+#include <string>
+
+#include <gst/gst.h>
+
+#include "app/Application.h"
+#include "config/ConfigLoader.h"
+#include "core/Log.h"
+#include "pipeline/PipelineDescription.h"
+#include "pipeline/Platform.h"
+
+using namespace wcam;
+
+namespace {
+
+bool isDirectory(const std::string &path)
+{
+	return !path.empty() && g_file_test(path.c_str(), G_FILE_TEST_IS_DIR);
+}
+
+/* Installed assets first, then the source tree (running from a build dir). */
+std::string defaultWebRoot()
+{
+	for (const std::string &dir : { std::string(WCAM_DATADIR) + "/web",
+					std::string(WCAM_SOURCE_DIR) + "/data/web" }) {
+		if (isDirectory(dir))
+			return dir;
+	}
+	return {};
+}
+
+} /* namespace */
+
+int main(int argc, char *argv[])
+{
+	g_autofree char *configPath = nullptr;
+	g_autofree char *webRoot = nullptr;
+	gboolean checkConfig = FALSE;
+	gboolean printPipeline = FALSE;
+	gboolean verbose = FALSE;
+	gboolean version = FALSE;
+
+	GOptionEntry entries[] = {
+		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &configPath,
+		  "Configuration file (default: " WCAM_SYSCONFDIR "/config.ini if it exists)", "PATH" },
+		{ "check-config", 0, 0, G_OPTION_ARG_NONE, &checkConfig,
+		  "Validate the configuration, print the resolved pipeline and exit", nullptr },
+		{ "print-pipeline", 0, 0, G_OPTION_ARG_NONE, &printPipeline,
+		  "Print the pipeline in gst-launch syntax and exit", nullptr },
+		{ "web-root", 0, 0, G_OPTION_ARG_FILENAME, &webRoot,
+		  "Serve the viewer page from this directory", "DIR" },
+		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages", nullptr },
+		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr },
+		{},
+	};
+
+	g_autoptr(GOptionContext) context = g_option_context_new("- stream a camera to browsers over WebRTC");
+	g_option_context_add_main_entries(context, entries, nullptr);
+	g_option_context_add_group(context, gst_init_get_option_group());
+	g_autoptr(GError) error = nullptr;
+	if (!g_option_context_parse(context, &argc, &argv, &error)) {
+		fprintf(stderr, "webrtc-camera: %s (try --help)\n", error->message);
+		return 2;
+	}
+	if (version) {
+		printf("webrtc-camera %s\n", WCAM_VERSION);
+		return 0;
+	}
+	gst_init(&argc, &argv);
+	setupLogging(verbose ? LogLevel::Debug : LogLevel::Info);
+
+	std::string path = configPath ? configPath : "";
+	if (path.empty() && g_file_test(WCAM_SYSCONFDIR "/config.ini", G_FILE_TEST_EXISTS))
+		path = WCAM_SYSCONFDIR "/config.ini";
+
+	Environment env = processEnvironment();
+	ConfigResult result = path.empty() ? defaultConfig(env) : loadConfigFile(path, env);
+	for (const std::string &warning : result.warnings)
+		fprintf(stderr, "warning: %s\n", warning.c_str());
+	if (!result.config) {
+		for (const std::string &message : result.errors)
+			fprintf(stderr, "%s\n", message.c_str());
+		fprintf(stderr, "webrtc-camera: the configuration has %zu error(s); not starting\n",
+			result.errors.size());
+		return 1;
+	}
+	Config config = *result.config;
+	if (webRoot)
+		config.paths.webRoot = webRoot;
+	if (config.paths.webRoot.empty())
+		config.paths.webRoot = defaultWebRoot();
+	if (!isDirectory(config.paths.webRoot)) {
+		fprintf(stderr, "webrtc-camera: web root \"%s\" is not a directory\n",
+			config.paths.webRoot.c_str());
+		return 1;
+	}
+
+	SystemPlatform platform;
+	if (checkConfig || printPipeline) {
+		PipelineDescription description = describePipeline(config, platform);
+		if (checkConfig) {
+			printf("config: %s: ok\n", path.empty() ? "(built-in defaults)" : path.c_str());
+			printf("source: %s (%s)\n", description.source.kind.c_str(), description.source.reason.c_str());
+			printf("encoder: %s (%s)\n", description.encoder.kind.c_str(), description.encoder.reason.c_str());
+		}
+		if (!description.error.empty()) {
+			fprintf(stderr, "webrtc-camera: %s\n", description.error.c_str());
+			return 1;
+		}
+		printf("%s%s\n", checkConfig ? "pipeline: " : "", description.launch.c_str());
+		return 0;
+	}
+
+	Application app(config, platform);
+	std::string startError;
+	if (!app.start(startError)) {
+		logError("cannot start: " + startError);
+		return 1;
+	}
+	return app.run();
+}

@@ -1,1 +1,475 @@
-/* placeholder until written */
+/* SPDX-License-Identifier: MIT */
+#include "pipeline/ViewerBranch.h"
+
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <gio/gio.h>
+#include <gst/rtp/rtp.h>
+#include <gst/sdp/sdp.h>
+
+#include "core/Log.h"
+
+GST_DEBUG_CATEGORY_STATIC(wcam_viewer_debug);
+#define GST_CAT_DEFAULT wcam_viewer_debug
+
+namespace wcam {
+
+namespace {
+
+/* A leaky queue this long is plenty for one frame burst and stays "small". */
+constexpr guint64 kQueueTimeNs = 200 * GST_MSECOND;
+
+/*
+ * What webrtcbin's threads may hold: a weak token and the target. The
+ * target is dereferenced only on the main thread, after checking the token.
+ */
+struct Target {
+	std::weak_ptr<char> alive;
+	ViewerBranch *self;
+};
+
+void postTo(const Target &target, std::function<void(ViewerBranch *)> work)
+{
+	postToMain([alive = target.alive, self = target.self, work = std::move(work)]() {
+		if (!alive.expired())
+			work(self);
+	});
+}
+
+using PromiseHandler = std::function<void(const GstStructure *reply, const std::string &error)>;
+
+/* `handler` runs on webrtcbin's thread: copy what it needs, then post. */
+GstPromise *makePromise(PromiseHandler handler)
+{
+	auto *data = new PromiseHandler(std::move(handler));
+	return gst_promise_new_with_change_func(
+		[](GstPromise *promise, gpointer ptr) {
+			auto &fn = *static_cast<PromiseHandler *>(ptr);
+			if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) {
+				fn(nullptr, "interrupted");
+				return;
+			}
+			const GstStructure *reply = gst_promise_get_reply(promise);
+			GError *error = nullptr;
+			if (reply && gst_structure_has_field(reply, "error"))
+				gst_structure_get(reply, "error", G_TYPE_ERROR, &error, nullptr);
+			if (error) {
+				std::string message = error->message;
+				g_error_free(error);
+				fn(reply, message);
+				return;
+			}
+			fn(reply, {});
+		},
+		data, [](gpointer ptr) { delete static_cast<PromiseHandler *>(ptr); });
+}
+
+std::string descriptionText(const GstWebRTCSessionDescription *description)
+{
+	if (!description || !description->sdp)
+		return {};
+	g_autofree char *text = gst_sdp_message_as_text(description->sdp);
+	return text ? text : "";
+}
+
+double numberField(const GstStructure *s, const char *name, double fallback)
+{
+	const GValue *value = gst_structure_get_value(s, name);
+	if (!value)
+		return fallback;
+	GValue out = G_VALUE_INIT;
+	g_value_init(&out, G_TYPE_DOUBLE);
+	double result = fallback;
+	if (g_value_transform(value, &out))
+		result = g_value_get_double(&out);
+	g_value_unset(&out);
+	return result;
+}
+
+ViewerRtcStats parseStats(const GstStructure *reply)
+{
+	ViewerRtcStats stats;
+	int n = gst_structure_n_fields(reply);
+	for (int i = 0; i < n; i++) {
+		const GValue *value = gst_structure_get_value(reply, gst_structure_nth_field_name(reply, i));
+		if (!GST_VALUE_HOLDS_STRUCTURE(value))
+			continue;
+		const GstStructure *s = gst_value_get_structure(value);
+		GstWebRTCStatsType type;
+		if (!gst_structure_get(s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr))
+			continue;
+		if (type == GST_WEBRTC_STATS_OUTBOUND_RTP) {
+			stats.bytesSent += numberField(s, "bytes-sent", 0);
+			stats.packetsSent += numberField(s, "packets-sent", 0);
+			stats.pliCount += numberField(s, "pli-count", 0);
+			stats.firCount += numberField(s, "fir-count", 0);
+			stats.nackCount += numberField(s, "nack-count", 0);
+		} else if (type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP) {
+			double rtt = numberField(s, "round-trip-time", -1);
+			if (rtt >= 0)
+				stats.roundTripTime = rtt;
+			stats.fractionLost = numberField(s, "fraction-lost", stats.fractionLost);
+			stats.packetsLost = numberField(s, "packets-lost", stats.packetsLost);
+			stats.jitter = numberField(s, "jitter", stats.jitter);
+		}
+	}
+	return stats;
+}
+
+/* streaming thread: give the peer's payload type to every packet and caps. */
+GstPadProbeReturn rewritePayloadType(GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+	guint pt = GPOINTER_TO_UINT(data);
+	auto rewrite = [pt](GstBuffer *buffer) {
+		GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+		if (gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp)) {
+			gst_rtp_buffer_set_payload_type(&rtp, pt);
+			gst_rtp_buffer_unmap(&rtp);
+		}
+	};
+
+	if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+		/* The tee shares buffers between viewers: copy before writing. */
+		GstBuffer *buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
+		rewrite(buffer);
+		GST_PAD_PROBE_INFO_DATA(info) = buffer;
+	} else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+		GstBufferList *list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+		guint n = gst_buffer_list_length(list);
+		for (guint i = 0; i < n; i++) {
+			GstBuffer *buffer = gst_buffer_list_get_writable(list, i);
+			rewrite(buffer);
+		}
+		GST_PAD_PROBE_INFO_DATA(info) = list;
+	} else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
+		GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+		if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
+			GstCaps *caps;
+			gst_event_parse_caps(event, &caps);
+			GstCaps *fixed = gst_caps_copy(caps);
+			gst_caps_set_simple(fixed, "payload", G_TYPE_INT, static_cast<int>(pt), nullptr);
+			GST_PAD_PROBE_INFO_DATA(info) = gst_event_new_caps(fixed);
+			gst_caps_unref(fixed);
+			gst_event_unref(event);
+		}
+	}
+	return GST_PAD_PROBE_OK;
+}
+
+} /* namespace */
+
+ViewerBranch::ViewerBranch(const std::string &name, const Options &options, Listener *listener)
+	: listener_(listener)
+{
+	static gsize once = 0;
+	if (g_once_init_enter(&once)) {
+		GST_DEBUG_CATEGORY_INIT(wcam_viewer_debug, "wcam-viewer", 0, "webrtc-camera viewer branch");
+		g_once_init_leave(&once, 1);
+	}
+
+	bin_ = GstPtr<GstElement>::adopt(GST_ELEMENT(gst_object_ref_sink(gst_bin_new(name.c_str()))));
+
+	/* Ours plus the bin's (which sinks the floating one in gst_bin_add). */
+	queue_ = GstPtr<GstElement>::retain(gst_element_factory_make("queue", "queue"));
+	webrtc_ = GstPtr<GstElement>::retain(gst_element_factory_make("webrtcbin", "webrtc"));
+	g_object_set(queue_.get(), "leaky", 2 /* downstream */, "max-size-buffers", 0u,
+		     "max-size-bytes", 0u, "max-size-time", kQueueTimeNs, nullptr);
+	g_object_set(webrtc_.get(), "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
+	gst_bin_add_many(GST_BIN(bin_.get()), queue_.get(), webrtc_.get(), nullptr);
+
+	GstPtr<GstPad> queueSink = GstPtr<GstPad>::adopt(gst_element_get_static_pad(queue_.get(), "sink"));
+	gst_element_add_pad(bin_.get(), gst_ghost_pad_new("sink", queueSink.get()));
+
+	GstPtr<GstPad> queueSrc = GstPtr<GstPad>::adopt(gst_element_get_static_pad(queue_.get(), "src"));
+	webrtcSink_ = GstPtr<GstPad>::adopt(gst_element_request_pad_simple(webrtc_.get(), "sink_%u"));
+	gst_pad_link(queueSrc.get(), webrtcSink_.get());
+
+	configureIce(options);
+
+	auto *target = new Target{ lifetime_.weak(), this };
+	auto destroyTarget = [](gpointer data, GClosure *) { delete static_cast<Target *>(data); };
+
+	/* webrtcbin thread */
+	signals_.emplace_back(webrtc_.get(), "on-ice-candidate",
+		G_CALLBACK(+[](GstElement *, guint mline, char *candidate, gpointer data) {
+			std::string text = candidate ? candidate : "";
+			postTo(*static_cast<Target *>(data), [mline, text](ViewerBranch *self) {
+				self->listener_->onLocalCandidate(mline, text);
+			});
+		}), target, destroyTarget);
+
+	auto *target2 = new Target{ lifetime_.weak(), this };
+	signals_.emplace_back(webrtc_.get(), "notify::ice-connection-state",
+		G_CALLBACK(+[](GObject *object, GParamSpec *, gpointer data) {
+			GstWebRTCICEConnectionState state;
+			g_object_get(object, "ice-connection-state", &state, nullptr);
+			postTo(*static_cast<Target *>(data), [state](ViewerBranch *self) {
+				self->listener_->onIceConnectionState(state);
+			});
+		}), target2, destroyTarget);
+
+	auto *target3 = new Target{ lifetime_.weak(), this };
+	signals_.emplace_back(webrtc_.get(), "notify::connection-state",
+		G_CALLBACK(+[](GObject *object, GParamSpec *, gpointer data) {
+			GstWebRTCPeerConnectionState state;
+			g_object_get(object, "connection-state", &state, nullptr);
+			postTo(*static_cast<Target *>(data), [state](ViewerBranch *self) {
+				self->listener_->onConnectionState(state);
+			});
+		}), target3, destroyTarget);
+
+	auto *target4 = new Target{ lifetime_.weak(), this };
+	signals_.emplace_back(webrtc_.get(), "notify::ice-gathering-state",
+		G_CALLBACK(+[](GObject *object, GParamSpec *, gpointer data) {
+			GstWebRTCICEGatheringState state;
+			g_object_get(object, "ice-gathering-state", &state, nullptr);
+			if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+				return;
+			postTo(*static_cast<Target *>(data), [](ViewerBranch *self) {
+				self->listener_->onGatheringComplete();
+			});
+		}), target4, destroyTarget);
+}
+
+ViewerBranch::~ViewerBranch()
+{
+	/* Disconnect before the last refs go, so no handler sees a dying object. */
+	signals_.clear();
+}
+
+void ViewerBranch::configureIce(const Options &options)
+{
+	bool haveStun = false;
+	for (const IceServer &server : options.iceServers) {
+		for (const std::string &url : server.urls) {
+			std::string gstUrl = toGstIceUrl(url, server.username, server.credential);
+			if (g_str_has_prefix(gstUrl.c_str(), "stun")) {
+				/* webrtcbin takes a single STUN server. */
+				if (!haveStun)
+					g_object_set(webrtc_.get(), "stun-server", gstUrl.c_str(), nullptr);
+				haveStun = true;
+			} else {
+				gboolean added = FALSE;
+				g_signal_emit_by_name(webrtc_.get(), "add-turn-server", gstUrl.c_str(), &added);
+				if (!added)
+					logWarning("TURN server refused by webrtcbin: " + url);
+			}
+		}
+	}
+
+	if (options.iceAddresses.empty())
+		return;
+	GObject *agent = nullptr;
+	g_object_get(webrtc_.get(), "ice-agent", &agent, nullptr);
+	if (!agent)
+		return;
+	for (const std::string &address : resolveIceAddresses(options.iceAddresses)) {
+		gboolean added = FALSE;
+		g_signal_emit_by_name(agent, "add-local-ip-address", address.c_str(), &added);
+		if (!added)
+			logWarning("ICE agent refused local address " + address);
+	}
+	gst_object_unref(agent);
+}
+
+std::vector<std::string> ViewerBranch::resolveIceAddresses(const std::vector<std::string> &entries)
+{
+	std::vector<std::string> result;
+	struct ifaddrs *list = nullptr;
+	bool haveList = getifaddrs(&list) == 0;
+	for (const std::string &entry : entries) {
+		g_autoptr(GInetAddress) literal = g_inet_address_new_from_string(entry.c_str());
+		if (literal) {
+			result.push_back(entry);
+			continue;
+		}
+		for (struct ifaddrs *it = haveList ? list : nullptr; it; it = it->ifa_next) {
+			if (!it->ifa_addr || entry != it->ifa_name)
+				continue;
+			char buffer[INET6_ADDRSTRLEN] = {};
+			if (it->ifa_addr->sa_family == AF_INET) {
+				auto *sin = reinterpret_cast<struct sockaddr_in *>(it->ifa_addr);
+				inet_ntop(AF_INET, &sin->sin_addr, buffer, sizeof(buffer));
+			} else if (it->ifa_addr->sa_family == AF_INET6) {
+				auto *sin6 = reinterpret_cast<struct sockaddr_in6 *>(it->ifa_addr);
+				if (IN6_IS_ADDR_LINKLOCAL(&sin6->sin6_addr))
+					continue; /* needs a scope id browsers do not use */
+				inet_ntop(AF_INET6, &sin6->sin6_addr, buffer, sizeof(buffer));
+			} else {
+				continue;
+			}
+			result.push_back(buffer);
+		}
+	}
+	if (list)
+		freeifaddrs(list);
+	return result;
+}
+
+std::string ViewerBranch::toGstIceUrl(const std::string &url, const std::string &username,
+				      const std::string &credential)
+{
+	size_t colon = url.find(':');
+	if (colon == std::string::npos)
+		return url;
+	std::string scheme = url.substr(0, colon);
+	std::string rest = url.substr(colon + 1);
+	if (g_str_has_prefix(rest.c_str(), "//"))
+		rest = rest.substr(2);
+	if (scheme == "turn" || scheme == "turns") {
+		g_autofree char *user = g_uri_escape_string(username.c_str(), nullptr, FALSE);
+		g_autofree char *pass = g_uri_escape_string(credential.c_str(), nullptr, FALSE);
+		return scheme + "://" + user + ":" + pass + "@" + rest;
+	}
+	return scheme + "://" + rest;
+}
+
+void ViewerBranch::setCodec(GstCaps *rtpCaps, int payloadType)
+{
+	GstWebRTCRTPTransceiver *transceiver = nullptr;
+	g_signal_emit_by_name(webrtc_.get(), "get-transceiver", 0, &transceiver);
+	if (!transceiver)
+		return;
+
+	CapsPtr caps = CapsPtr::adopt(gst_caps_copy(rtpCaps));
+	GstStructure *s = gst_caps_get_structure(caps.get(), 0);
+	/* Per-stream values must not end up in the SDP as codec parameters. */
+	gst_structure_remove_fields(s, "ssrc", "timestamp-offset", "seqnum-offset",
+				    "sprop-parameter-sets", "a-framerate", nullptr);
+	/* Ask for PLI and FIR so a browser can get a keyframe when it needs one. */
+	gst_structure_set(s, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
+			  "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE,
+			  "rtcp-fb-goog-remb", G_TYPE_BOOLEAN, TRUE, nullptr);
+	if (payloadType >= 0) {
+		gst_structure_set(s, "payload", G_TYPE_INT, payloadType, nullptr);
+		GstPtr<GstPad> queueSrc = GstPtr<GstPad>::adopt(gst_element_get_static_pad(queue_.get(), "src"));
+		gst_pad_add_probe(queueSrc.get(),
+				  GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
+						  GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+				  rewritePayloadType, GUINT_TO_POINTER(payloadType), nullptr);
+	}
+	g_object_set(transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
+		     "codec-preferences", caps.get(), nullptr);
+	gst_object_unref(transceiver);
+}
+
+void ViewerBranch::setLocal(GstWebRTCSessionDescription *description, SdpCallback done)
+{
+	std::string text = descriptionText(description);
+	Target target{ lifetime_.weak(), this };
+	GstPromise *promise = makePromise([target, text, done](const GstStructure *, const std::string &error) {
+		postTo(target, [text, error, done](ViewerBranch *) { done(error.empty() ? text : "", error); });
+	});
+	g_signal_emit_by_name(webrtc_.get(), "set-local-description", description, promise);
+	gst_promise_unref(promise);
+}
+
+void ViewerBranch::createOffer(SdpCallback done)
+{
+	Target target{ lifetime_.weak(), this };
+	GstPromise *promise = makePromise([target, done](const GstStructure *reply, const std::string &error) {
+		GstWebRTCSessionDescription *offer = nullptr;
+		if (error.empty() && reply)
+			gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, nullptr);
+		if (!offer) {
+			std::string why = error.empty() ? "webrtcbin created no offer" : error;
+			postTo(target, [done, why](ViewerBranch *) { done("", why); });
+			return;
+		}
+		postTo(target, [done, offer](ViewerBranch *self) {
+			self->setLocal(offer, done);
+			gst_webrtc_session_description_free(offer);
+		});
+	});
+	g_signal_emit_by_name(webrtc_.get(), "create-offer", nullptr, promise);
+	gst_promise_unref(promise);
+}
+
+void ViewerBranch::setRemoteAnswer(const std::string &sdp, DoneCallback done)
+{
+	GstSDPMessage *message = nullptr;
+	gst_sdp_message_new_from_text(sdp.c_str(), &message);
+	GstWebRTCSessionDescription *answer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, message);
+	Target target{ lifetime_.weak(), this };
+	GstPromise *promise = makePromise([target, done](const GstStructure *, const std::string &error) {
+		postTo(target, [done, error](ViewerBranch *) { done(error); });
+	});
+	g_signal_emit_by_name(webrtc_.get(), "set-remote-description", answer, promise);
+	gst_promise_unref(promise);
+	gst_webrtc_session_description_free(answer);
+}
+
+void ViewerBranch::answerOffer(const std::string &sdp, SdpCallback done)
+{
+	GstSDPMessage *message = nullptr;
+	gst_sdp_message_new_from_text(sdp.c_str(), &message);
+	GstWebRTCSessionDescription *offer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, message);
+	Target target{ lifetime_.weak(), this };
+
+	auto onAnswer = [target, done](const GstStructure *reply, const std::string &error) {
+		GstWebRTCSessionDescription *answer = nullptr;
+		if (error.empty() && reply)
+			gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
+		if (!answer) {
+			std::string why = error.empty() ? "webrtcbin created no answer" : error;
+			postTo(target, [done, why](ViewerBranch *) { done("", why); });
+			return;
+		}
+		postTo(target, [done, answer](ViewerBranch *self) {
+			self->setLocal(answer, done);
+			gst_webrtc_session_description_free(answer);
+		});
+	};
+
+	GstPromise *promise = makePromise([target, done, onAnswer](const GstStructure *, const std::string &error) {
+		postTo(target, [done, error, onAnswer](ViewerBranch *self) {
+			if (!error.empty()) {
+				done("", error);
+				return;
+			}
+			GstPromise *answerPromise = makePromise(onAnswer);
+			g_signal_emit_by_name(self->webrtc_.get(), "create-answer", nullptr, answerPromise);
+			gst_promise_unref(answerPromise);
+		});
+	});
+	g_signal_emit_by_name(webrtc_.get(), "set-remote-description", offer, promise);
+	gst_promise_unref(promise);
+	gst_webrtc_session_description_free(offer);
+}
+
+void ViewerBranch::addRemoteCandidate(unsigned mlineIndex, const std::string &candidate)
+{
+	/* An empty candidate ends trickling; webrtcbin 1.22 wants NULL for that. */
+	const char *text = candidate.empty() ? nullptr : candidate.c_str();
+	if (g_str_has_prefix(candidate.c_str(), "a="))
+		text += 2;
+	g_signal_emit_by_name(webrtc_.get(), "add-ice-candidate", mlineIndex, text);
+}
+
+std::string ViewerBranch::localDescription() const
+{
+	GstWebRTCSessionDescription *description = nullptr;
+	g_object_get(webrtc_.get(), "local-description", &description, nullptr);
+	std::string text = descriptionText(description);
+	if (description)
+		gst_webrtc_session_description_free(description);
+	return text;
+}
+
+void ViewerBranch::requestStats(std::function<void(const ViewerRtcStats &)> done)
+{
+	Target target{ lifetime_.weak(), this };
+	GstPromise *promise = makePromise([target, done](const GstStructure *reply, const std::string &error) {
+		if (!error.empty() || !reply)
+			return;
+		ViewerRtcStats stats = parseStats(reply);
+		postTo(target, [done, stats](ViewerBranch *) { done(stats); });
+	});
+	g_signal_emit_by_name(webrtc_.get(), "get-stats", nullptr, promise);
+	gst_promise_unref(promise);
+}
+
+} /* namespace wcam */

@@ -1,1 +1,147 @@
-/* placeholder until written */
+/* SPDX-License-Identifier: MIT */
+#include "server/HttpServer.h"
+
+#include <cstring>
+
+#include "core/Log.h"
+
+namespace wcam {
+
+namespace {
+
+void setText(SoupServerMessage *message, guint status, const char *text)
+{
+	soup_server_message_set_status(message, status, nullptr);
+	soup_server_message_set_response(message, "text/plain; charset=utf-8", SOUP_MEMORY_COPY,
+					 text, strlen(text));
+}
+
+void noCache(SoupServerMessage *message)
+{
+	SoupMessageHeaders *headers = soup_server_message_get_response_headers(message);
+	soup_message_headers_replace(headers, "Cache-Control", "no-cache");
+	soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
+}
+
+} /* namespace */
+
+HttpServer::HttpServer(const Config &config, ViewerManager &viewers, Handlers handlers)
+	: config_(config), viewers_(viewers), handlers_(std::move(handlers)),
+	  files_(config.paths.webRoot), whep_(viewers)
+{
+}
+
+HttpServer::~HttpServer()
+{
+	clients_.clear();
+	if (server_)
+		soup_server_disconnect(server_.get());
+}
+
+bool HttpServer::start(std::string &error)
+{
+	server_ = GObjectPtr<SoupServer>::adopt(
+		soup_server_new("server-header", "webrtc-camera/" WCAM_VERSION " ", nullptr));
+
+	soup_server_add_websocket_handler(server_.get(), "/ws", nullptr, nullptr,
+					  &HttpServer::onWebSocket, this, nullptr);
+	soup_server_add_handler(server_.get(), nullptr, &HttpServer::onRequest, this, nullptr);
+
+	g_autoptr(GInetAddress) address = g_inet_address_new_from_string(config_.network.bind.c_str());
+	if (!address) {
+		error = "cannot listen on " + config_.network.bind + ": not an IP address";
+		return false;
+	}
+	g_autoptr(GSocketAddress) socketAddress = g_inet_socket_address_new(address, config_.network.port);
+	g_autoptr(GError) listenError = nullptr;
+	if (!soup_server_listen(server_.get(), socketAddress, SoupServerListenOptions(0), &listenError)) {
+		error = "cannot listen on " + config_.network.bind + ":" +
+			std::to_string(config_.network.port) + ": " + listenError->message;
+		return false;
+	}
+
+	GSList *uris = soup_server_get_uris(server_.get());
+	if (uris)
+		port_ = g_uri_get_port(static_cast<GUri *>(uris->data));
+	g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+	return true;
+}
+
+void HttpServer::onRequest(SoupServer *, SoupServerMessage *message, const char *path,
+			   GHashTable *, gpointer data)
+{
+	auto *self = static_cast<HttpServer *>(data);
+	noCache(message);
+	if (!strcmp(path, "/health")) {
+		self->serveHealth(message);
+	} else if (!strcmp(path, "/stats")) {
+		self->serveStats(message);
+	} else if (!strcmp(path, WhepEndpoint::kPath) ||
+		   g_str_has_prefix(path, "/whep/")) {
+		self->whep_.handle(message, path);
+	} else {
+		self->serveFile(message, path);
+	}
+}
+
+void HttpServer::serveHealth(SoupServerMessage *message)
+{
+	if (handlers_.healthy())
+		setText(message, SOUP_STATUS_OK, "ok: frames are flowing\n");
+	else
+		setText(message, SOUP_STATUS_SERVICE_UNAVAILABLE, "no frames from the camera/encoder\n");
+}
+
+void HttpServer::serveStats(SoupServerMessage *message)
+{
+	std::string json = handlers_.statsJson();
+	soup_message_headers_replace(soup_server_message_get_response_headers(message),
+				     "Access-Control-Allow-Origin", "*");
+	soup_server_message_set_status(message, SOUP_STATUS_OK, nullptr);
+	soup_server_message_set_response(message, "application/json", SOUP_MEMORY_COPY,
+					 json.c_str(), json.size());
+}
+
+void HttpServer::serveFile(SoupServerMessage *message, const char *path)
+{
+	const char *method = soup_server_message_get_method(message);
+	bool head = !strcmp(method, "HEAD");
+	if (!head && strcmp(method, "GET")) {
+		soup_message_headers_replace(soup_server_message_get_response_headers(message), "Allow", "GET, HEAD");
+		setText(message, SOUP_STATUS_METHOD_NOT_ALLOWED, "method not allowed\n");
+		return;
+	}
+
+	std::optional<StaticFile> file = files_.resolve(path);
+	char *contents = nullptr;
+	gsize length = 0;
+	if (!file || !g_file_get_contents(file->path.c_str(), &contents, &length, nullptr)) {
+		setText(message, SOUP_STATUS_NOT_FOUND, "not found\n");
+		return;
+	}
+	soup_server_message_set_status(message, SOUP_STATUS_OK, nullptr);
+	if (head) {
+		soup_message_headers_set_content_length(
+			soup_server_message_get_response_headers(message), length);
+		soup_message_headers_set_content_type(
+			soup_server_message_get_response_headers(message), file->contentType.c_str(), nullptr);
+		g_free(contents);
+		return;
+	}
+	soup_server_message_set_response(message, file->contentType.c_str(), SOUP_MEMORY_TAKE,
+					 contents, length);
+}
+
+void HttpServer::onWebSocket(SoupServer *, SoupServerMessage *message, const char *,
+			     SoupWebsocketConnection *connection, gpointer data)
+{
+	auto *self = static_cast<HttpServer *>(data);
+	const char *remote = soup_server_message_get_remote_host(message);
+	auto client = std::make_unique<WebSocketClient>(
+		connection, remote ? remote : "", self->viewers_, self->config_.network.iceServers,
+		[self](WebSocketClient *closed) { self->clients_.erase(closed); });
+	WebSocketClient *raw = client.get();
+	self->clients_[raw] = std::move(client);
+}
+
+} /* namespace wcam */

@@ -349,9 +349,12 @@ std::string checkMediaAttributes(const AttributeList &attrs, const std::set<unsi
 		}
 	}
 
-	/* Dynamic payload types mean nothing without an rtpmap. */
+	/*
+	 * Past RFC 3551's static table (0-34) a payload type means nothing
+	 * without an rtpmap; Chromium also uses 35-63 once 96-127 run out.
+	 */
 	for (unsigned pt : formats)
-		if (pt >= 96 && !mapped.count(pt))
+		if (pt >= 35 && !mapped.count(pt))
 			return where + " has no a=rtpmap for dynamic payload type " +
 			       std::to_string(pt);
 	return {};

@@ -549,6 +549,10 @@ TEST_CASE("answers with malformed values are rejected, naming the problem", "[sd
 	checkRejected(replaced(kChromeAnswer, "m=video", "m=video 9 UDP/TLS/RTP/SAVPF 96 96"), "twice");
 	checkRejected(replaced(kChromeAnswer, "m=video", "m=video 9 UDP/TLS/RTP/SAVPF 96 97"),
 		      "rtpmap for dynamic payload type 97");
+	checkRejected(replaced(kChromeAnswer, "m=video", "m=video 9 UDP/TLS/RTP/SAVPF 96 39"),
+		      "rtpmap for dynamic payload type 39");
+	/* Static payload types need no rtpmap. */
+	CHECK(validateAnswer(replaced(kChromeAnswer, "m=video", "m=video 9 UDP/TLS/RTP/SAVPF 96 26")) == "");
 
 	/* Media attributes. */
 	checkRejected(replaced(kChromeAnswer, "a=setup:", "a=setup:actpass"), "actpass");

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Wires the pieces together: pipeline, viewers, HTTP server, host stats.
+ * Owns the main loop when run() is used; tests drive the default main
+ * context themselves after start().
+ */
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "config/Config.h"
+#include "core/GlibPtr.h"
+#include "pipeline/Platform.h"
+#include "pipeline/StreamPipeline.h"
+#include "server/HttpServer.h"
+#include "server/ViewerManager.h"
+#include "system/HostStats.h"
+
+namespace wcam {
+
+class Application
+{
+public:
+	Application(Config config, const Platform &platform);
+	~Application();
+
+	bool start(std::string &error);
+
+	/* Run until SIGINT/SIGTERM or a fatal pipeline error; the exit code. */
+	int run();
+	void quit(int exitCode);
+
+	int port() const { return http_ ? http_->port() : 0; }
+	StreamPipeline &pipeline() { return *pipeline_; }
+	ViewerManager &viewers() { return *viewers_; }
+
+private:
+	std::string statsJson();
+
+	Config config_;
+	PipelineDescription description_;
+	std::unique_ptr<StreamPipeline> pipeline_;
+	std::unique_ptr<ViewerManager> viewers_;
+	std::unique_ptr<HttpServer> http_;
+	HostStats hostStats_;
+	HostSample hostSample_;
+	SourceGuard hostTimer_;
+	GMainLoop *loop_ = nullptr;
+	int exitCode_ = 0;
+	int64_t startedUs_;
+};
+
+} /* namespace wcam */

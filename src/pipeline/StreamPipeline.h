@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one shared pipeline: source -> encoder -> rtph264pay -> tee. It is
+ * built from a PipelineDescription, encodes once and fans out to viewer
+ * branches. All public methods run on the main thread.
+ */
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <gst/gst.h>
+
+#include "core/GlibPtr.h"
+#include "core/MainThread.h"
+#include "pipeline/KeyframeLimiter.h"
+#include "pipeline/PipelineDescription.h"
+
+namespace wcam {
+
+struct StreamStats {
+	int width = 0;
+	int height = 0;
+	double fps = 0;	     /* frames out of the encoder, last second */
+	double bitrate = 0;  /* bits per second out of the encoder, last second */
+	uint64_t frames = 0; /* since start */
+	uint64_t keyframes = 0;
+	uint64_t keyframeRequests = 0; /* sent upstream (after rate limiting) */
+	uint64_t keyframeRequestsSuppressed = 0;
+};
+
+class StreamPipeline
+{
+public:
+	struct Callbacks {
+		/* The stream itself failed (camera gone, encoder error). */
+		std::function<void(const std::string &message)> fatalError;
+		/* An element inside a viewer branch (bin named `branch`) failed. */
+		std::function<void(const std::string &branch, const std::string &message)> branchError;
+	};
+
+	StreamPipeline(PipelineDescription description, bool latencyStamp, Callbacks callbacks);
+	~StreamPipeline();
+
+	StreamPipeline(const StreamPipeline &) = delete;
+	StreamPipeline &operator=(const StreamPipeline &) = delete;
+
+	/* Parse and set PLAYING; false with `error` set when it cannot. */
+	bool start(std::string &error);
+
+	/*
+	 * Add a viewer branch (a bin with a "sink" ghost pad) and link it to a
+	 * new tee pad. The branch's upstream key unit requests are routed
+	 * through the rate limiter.
+	 */
+	bool addBranch(GstElement *branch);
+
+	/*
+	 * Unlink the branch in an IDLE probe on its tee pad, then, on the main
+	 * loop, set it to NULL, remove it and release the tee pad.
+	 */
+	void removeBranch(GstElement *branch, std::function<void()> done = {});
+
+	/* A viewer joined or asked for a picture: rate-limited key unit. */
+	void requestKeyframe(const char *why);
+
+	/* Caps on rtph264pay's src pad, once negotiated (else null). */
+	CapsPtr rtpCaps() const;
+
+	StreamStats stats() const { return stats_; }
+	const PipelineDescription &description() const { return description_; }
+	GstElement *pipeline() const { return pipeline_.get(); }
+	GstElement *encoder() const { return encoder_.get(); }
+	std::string stateName() const;
+
+	/* Frames left the encoder within the last two seconds. */
+	bool flowing() const;
+
+private:
+	static gboolean onBusMessage(GstBus *bus, GstMessage *message, gpointer data);
+	void handleBusMessage(GstMessage *message);
+	void installProbes();
+	void tick();
+	void sendKeyUnit();
+
+	PipelineDescription description_;
+	bool latencyStamp_;
+	Callbacks callbacks_;
+
+	GstPtr<GstElement> pipeline_;
+	GstPtr<GstElement> encoder_;
+	GstPtr<GstElement> tee_;
+	GstPtr<GstElement> pay_;
+	GstPtr<GstElement> sourceCaps_;
+	SourceGuard busWatch_;
+	SourceGuard ticker_;
+
+	KeyframeLimiter keyframes_;
+	StreamStats stats_;
+
+	/* Written by the streaming thread, read by tick(). */
+	std::atomic<uint64_t> frameCount_{ 0 };
+	std::atomic<uint64_t> byteCount_{ 0 };
+	std::atomic<uint64_t> keyframeCount_{ 0 };
+	std::atomic<int64_t> lastFrameUs_{ 0 };
+
+	uint64_t lastFrames_ = 0;
+	uint64_t lastBytes_ = 0;
+	int64_t lastTickUs_ = 0;
+
+	Lifetime lifetime_;
+};
+
+} /* namespace wcam */

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The libsoup 3 server: the viewer page (GET /), the /ws signaling
+ * websocket, WHEP, /health and /stats. Main thread only.
+ */
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <libsoup/soup.h>
+
+#include "config/Config.h"
+#include "core/GlibPtr.h"
+#include "server/StaticFiles.h"
+#include "server/ViewerManager.h"
+#include "server/WebSocketClient.h"
+#include "server/WhepEndpoint.h"
+
+namespace wcam {
+
+class HttpServer
+{
+public:
+	struct Handlers {
+		std::function<bool()> healthy;	       /* frames are flowing */
+		std::function<std::string()> statsJson; /* the /stats document */
+	};
+
+	HttpServer(const Config &config, ViewerManager &viewers, Handlers handlers);
+	~HttpServer();
+
+	/* Bind and listen; false with `error` set when the port is taken etc. */
+	bool start(std::string &error);
+
+	/* The port really bound (useful with port 0 in tests). */
+	int port() const { return port_; }
+
+private:
+	static void onRequest(SoupServer *server, SoupServerMessage *message, const char *path,
+			      GHashTable *query, gpointer data);
+	static void onWebSocket(SoupServer *server, SoupServerMessage *message, const char *path,
+				SoupWebsocketConnection *connection, gpointer data);
+	void serveFile(SoupServerMessage *message, const char *path);
+	void serveHealth(SoupServerMessage *message);
+	void serveStats(SoupServerMessage *message);
+
+	const Config &config_;
+	ViewerManager &viewers_;
+	Handlers handlers_;
+	StaticFiles files_;
+	WhepEndpoint whep_;
+	GObjectPtr<SoupServer> server_;
+	std::map<WebSocketClient *, std::unique_ptr<WebSocketClient>> clients_;
+	int port_ = 0;
+};
+
+} /* namespace wcam */

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+#include "server/StatsReport.h"
+
+#include <json-glib/json-glib.h>
+
+namespace wcam {
+
+namespace {
+
+void addChoice(JsonBuilder *b, const char *name, const ChainChoice &choice)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "kind");
+	json_builder_add_string_value(b, choice.kind.c_str());
+	json_builder_set_member_name(b, "reason");
+	json_builder_add_string_value(b, choice.reason.c_str());
+	json_builder_end_object(b);
+}
+
+void addDouble(JsonBuilder *b, const char *name, double value)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_add_double_value(b, value);
+}
+
+void addInt(JsonBuilder *b, const char *name, int64_t value)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_add_int_value(b, value);
+}
+
+void addString(JsonBuilder *b, const char *name, const std::string &value)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_add_string_value(b, value.c_str());
+}
+
+} /* namespace */
+
+std::string buildStatsJson(const StatsInputs &in)
+{
+	g_autoptr(JsonBuilder) b = json_builder_new();
+	int64_t now = g_get_monotonic_time();
+
+	json_builder_begin_object(b);
+	addString(b, "version", WCAM_VERSION);
+	addDouble(b, "uptime", in.uptimeSeconds);
+
+	json_builder_set_member_name(b, "pipeline");
+	json_builder_begin_object(b);
+	addString(b, "launch", in.pipeline.description().launch);
+	addString(b, "state", in.pipeline.stateName());
+	addChoice(b, "source", in.pipeline.description().source);
+	addChoice(b, "encoder", in.pipeline.description().encoder);
+	json_builder_end_object(b);
+
+	StreamStats stream = in.pipeline.stats();
+	json_builder_set_member_name(b, "stream");
+	json_builder_begin_object(b);
+	addInt(b, "width", stream.width);
+	addInt(b, "height", stream.height);
+	addDouble(b, "fps", stream.fps);
+	addDouble(b, "bitrate", stream.bitrate);
+	addInt(b, "frames", stream.frames);
+	addInt(b, "keyframes", stream.keyframes);
+	addInt(b, "keyframeRequests", stream.keyframeRequests);
+	addInt(b, "keyframeRequestsSuppressed", stream.keyframeRequestsSuppressed);
+	json_builder_set_member_name(b, "flowing");
+	json_builder_add_boolean_value(b, in.pipeline.flowing());
+	json_builder_set_member_name(b, "latencyStamp");
+	json_builder_add_boolean_value(b, in.latencyStamp);
+	json_builder_end_object(b);
+
+	json_builder_set_member_name(b, "viewers");
+	json_builder_begin_array(b);
+	in.viewers.forEach([&](const Viewer &viewer) {
+		const ViewerRtcStats &rtc = viewer.rtcStats();
+		json_builder_begin_object(b);
+		addString(b, "id", viewer.id());
+		addString(b, "kind", Viewer::toString(viewer.kind()));
+		addString(b, "state", Viewer::toString(viewer.state()));
+		addString(b, "remote", viewer.remote());
+		addDouble(b, "connectedFor", (now - viewer.createdUs()) / 1e6);
+		addInt(b, "bytesSent", rtc.bytesSent);
+		addInt(b, "packetsSent", rtc.packetsSent);
+		json_builder_set_member_name(b, "rtt");
+		if (rtc.roundTripTime >= 0)
+			json_builder_add_double_value(b, rtc.roundTripTime);
+		else
+			json_builder_add_null_value(b);
+		addDouble(b, "fractionLost", rtc.fractionLost);
+		addInt(b, "packetsLost", rtc.packetsLost);
+		addDouble(b, "jitter", rtc.jitter);
+		addInt(b, "pli", rtc.pliCount);
+		addInt(b, "fir", rtc.firCount);
+		addInt(b, "nack", rtc.nackCount);
+		json_builder_end_object(b);
+	});
+	json_builder_end_array(b);
+	addInt(b, "maxViewers", in.viewers.maxViewers());
+
+	json_builder_set_member_name(b, "host");
+	json_builder_begin_object(b);
+	addDouble(b, "cpu", in.host.systemCpuPercent);
+	addDouble(b, "processCpu", in.host.processCpuPercent);
+	addInt(b, "memTotal", in.host.memTotalBytes);
+	addInt(b, "memAvailable", in.host.memAvailableBytes);
+	addInt(b, "rss", in.host.processRssBytes);
+	addDouble(b, "load1", in.host.loadAverage1);
+	json_builder_set_member_name(b, "temperature");
+	if (in.host.temperatureCelsius)
+		json_builder_add_double_value(b, *in.host.temperatureCelsius);
+	else
+		json_builder_add_null_value(b);
+	json_builder_set_member_name(b, "throttled");
+	if (in.host.throttled)
+		json_builder_add_int_value(b, *in.host.throttled);
+	else
+		json_builder_add_null_value(b);
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+
+	g_autoptr(JsonNode) root = json_builder_get_root(b);
+	g_autofree char *text = json_to_string(root, FALSE);
+	return text;
+}
+
+} /* namespace wcam */

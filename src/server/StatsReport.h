@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The /stats document: uptime, the pipeline and why it was chosen, what
+ * the encoder produces, every viewer with its RTCP figures, and the host.
+ */
+#pragma once
+
+#include <string>
+
+#include "pipeline/StreamPipeline.h"
+#include "server/ViewerManager.h"
+#include "system/HostStats.h"
+
+namespace wcam {
+
+struct StatsInputs {
+	const StreamPipeline &pipeline;
+	const ViewerManager &viewers;
+	const HostSample &host;
+	double uptimeSeconds;
+	bool latencyStamp;
+};
+
+std::string buildStatsJson(const StatsInputs &inputs);
+
+} /* namespace wcam */

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: MIT */
+#include "server/ViewerManager.h"
+
+#include "core/Log.h"
+
+namespace wcam {
+
+namespace {
+
+constexpr guint kTickMs = 2000;
+
+/* A WHEP viewer has no keep-alive of its own: ICE tells us it is gone. */
+constexpr int64_t kDisconnectedGraceUs = 10 * G_USEC_PER_SEC;
+
+} /* namespace */
+
+ViewerManager::ViewerManager(StreamPipeline &pipeline, const Config &config)
+	: pipeline_(pipeline), maxViewers_(config.network.maxViewers),
+	  timeoutUs_(int64_t(config.network.viewerTimeout) * G_USEC_PER_SEC),
+	  iceOptions_(iceOptionsFrom(config))
+{
+	ticker_.reset(g_timeout_add(kTickMs, [](gpointer data) -> gboolean {
+		static_cast<ViewerManager *>(data)->tick();
+		return G_SOURCE_CONTINUE;
+	}, this));
+}
+
+ViewerManager::~ViewerManager()
+{
+	ticker_.reset();
+	viewers_.clear();
+}
+
+ViewerBranch::Options ViewerManager::iceOptionsFrom(const Config &config)
+{
+	return { config.network.iceServers, config.network.iceAddresses };
+}
+
+Viewer *ViewerManager::create(Viewer::Kind kind, const std::string &remote, Viewer::Events events,
+			      RemovedCallback onRemoved, ProtocolError &error)
+{
+	if (static_cast<int>(viewers_.size()) >= maxViewers_) {
+		error = { "busy", "the camera already has its maximum of " +
+					  std::to_string(maxViewers_) + " viewers; try again later" };
+		logWarning("viewer refused: busy", { { "REMOTE_ADDR", remote } });
+		return nullptr;
+	}
+
+	std::string id = std::to_string(nextId_++) + "-" + std::to_string(g_random_int_range(0x1000, 0xffff));
+	std::string idCopy = id;
+	/* Removal happens later on the main loop: never inside the viewer's own call. */
+	events.ended = [this, idCopy](const std::string &reason) {
+		postToMain(lifetime_, [this, idCopy, reason]() {
+			auto it = viewers_.find(idCopy);
+			if (it == viewers_.end())
+				return;
+			RemovedCallback callback = it->second.onRemoved;
+			remove(idCopy, reason);
+			if (callback)
+				callback(reason);
+		});
+	};
+
+	auto viewer = std::make_unique<Viewer>(id, kind, remote, pipeline_, iceOptions_, std::move(events));
+	Viewer *raw = viewer.get();
+	viewers_[id] = Entry{ std::move(viewer), std::move(onRemoved) };
+	logInfo("viewer " + id + " joined (" + Viewer::toString(kind) + ")",
+		{ { "VIEWER_ID", id }, { "REMOTE_ADDR", remote }, { "VIEWERS", std::to_string(viewers_.size()) } });
+	return raw;
+}
+
+Viewer *ViewerManager::find(const std::string &id) const
+{
+	auto it = viewers_.find(id);
+	return it == viewers_.end() ? nullptr : it->second.viewer.get();
+}
+
+void ViewerManager::remove(const std::string &id, const std::string &reason)
+{
+	auto it = viewers_.find(id);
+	if (it == viewers_.end())
+		return;
+	std::unique_ptr<Viewer> viewer = std::move(it->second.viewer);
+	viewers_.erase(it);
+	double seconds = (g_get_monotonic_time() - viewer->createdUs()) / 1e6;
+	logInfo("viewer " + id + " left: " + reason,
+		{ { "VIEWER_ID", id }, { "REMOTE_ADDR", viewer->remote() },
+		  { "DURATION_S", std::to_string(seconds) },
+		  { "BYTES_SENT", std::to_string(viewer->rtcStats().bytesSent) },
+		  { "VIEWERS", std::to_string(viewers_.size()) } });
+	viewer->detach();
+}
+
+void ViewerManager::forEach(const std::function<void(const Viewer &)> &fn) const
+{
+	for (const auto &[id, entry] : viewers_)
+		fn(*entry.viewer);
+}
+
+/* main thread */
+void ViewerManager::tick()
+{
+	int64_t now = g_get_monotonic_time();
+	std::vector<std::pair<std::string, std::string>> expired;
+	for (auto &[id, entry] : viewers_) {
+		Viewer &viewer = *entry.viewer;
+		viewer.refreshStats();
+		switch (viewer.state()) {
+		case Viewer::State::Connected:
+			/* A websocket viewer pings; silence means it vanished. */
+			if (viewer.kind() == Viewer::Kind::WebSocket &&
+			    now - viewer.lastActivityUs() > timeoutUs_)
+				expired.push_back({ id, "silent for too long" });
+			break;
+		case Viewer::State::Disconnected:
+			if (now - viewer.stateSinceUs() > std::min(timeoutUs_, kDisconnectedGraceUs))
+				expired.push_back({ id, "connection lost" });
+			break;
+		case Viewer::State::Failed:
+			break; /* its removal is already queued */
+		default:
+			if (now - viewer.createdUs() > timeoutUs_)
+				expired.push_back({ id, "did not connect in time" });
+			break;
+		}
+	}
+	for (const auto &[id, reason] : expired) {
+		auto it = viewers_.find(id);
+		RemovedCallback callback = it->second.onRemoved;
+		remove(id, reason);
+		if (callback)
+			callback(reason);
+	}
+}
+
+} /* namespace wcam */

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Owns every Viewer: admission (max_viewers), ids, removal, timeouts for
+ * viewers that never connect or go silent, and periodic RTCP stats.
+ * Main thread only.
+ */
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config/Config.h"
+#include "core/GlibPtr.h"
+#include "core/MainThread.h"
+#include "server/Viewer.h"
+#include "signaling/Message.h"
+
+namespace wcam {
+
+class ViewerManager
+{
+public:
+	/* Called when a viewer is removed by the server, with the reason. */
+	using RemovedCallback = std::function<void(const std::string &reason)>;
+
+	ViewerManager(StreamPipeline &pipeline, const Config &config);
+	~ViewerManager();
+
+	/*
+	 * Admit a viewer, or return nullptr with `error` (busy). `onRemoved`
+	 * runs if the server ends it (timeout, ICE failure), not on remove().
+	 */
+	Viewer *create(Viewer::Kind kind, const std::string &remote, Viewer::Events events,
+		       RemovedCallback onRemoved, ProtocolError &error);
+
+	Viewer *find(const std::string &id) const;
+
+	/* Remove now (the branch leaves the pipeline in the background). */
+	void remove(const std::string &id, const std::string &reason);
+
+	size_t count() const { return viewers_.size(); }
+	int maxViewers() const { return maxViewers_; }
+
+	void forEach(const std::function<void(const Viewer &)> &fn) const;
+
+	/* Applied to viewers created from now on. */
+	void setIceOptions(const ViewerBranch::Options &options) { iceOptions_ = options; }
+
+	static ViewerBranch::Options iceOptionsFrom(const Config &config);
+
+private:
+	void tick();
+
+	StreamPipeline &pipeline_;
+	int maxViewers_;
+	int64_t timeoutUs_;
+	ViewerBranch::Options iceOptions_;
+	struct Entry {
+		std::unique_ptr<Viewer> viewer;
+		RemovedCallback onRemoved;
+	};
+	std::map<std::string, Entry> viewers_;
+	uint64_t nextId_ = 1;
+	SourceGuard ticker_;
+	Lifetime lifetime_;
+};
+
+} /* namespace wcam */

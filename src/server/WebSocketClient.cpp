@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+#include "server/WebSocketClient.h"
+
+#include "core/Log.h"
+#include "signaling/Message.h"
+
+namespace wcam {
+
+WebSocketClient::WebSocketClient(SoupWebsocketConnection *connection, std::string remote,
+				 ViewerManager &viewers, std::vector<IceServer> iceServers,
+				 std::function<void(WebSocketClient *)> closed)
+	: connection_(GObjectPtr<SoupWebsocketConnection>::retain(connection)),
+	  remote_(std::move(remote)), viewers_(viewers), iceServers_(std::move(iceServers)),
+	  closed_(std::move(closed))
+{
+	/* A single frame can never exceed this; see also kMaxMessageSize. */
+	soup_websocket_connection_set_max_incoming_payload_size(connection, kMaxMessageSize);
+	/* Pings keep NAT bindings and proxies open while a viewer watches. */
+	soup_websocket_connection_set_keepalive_interval(connection, 20);
+
+	messageSignal_ = SignalConnection(connection, "message",
+		G_CALLBACK(+[](SoupWebsocketConnection *, gint type, GBytes *message, gpointer data) {
+			static_cast<WebSocketClient *>(data)->onMessage(static_cast<SoupWebsocketDataType>(type), message);
+		}), this);
+	closedSignal_ = SignalConnection(connection, "closed",
+		G_CALLBACK(+[](SoupWebsocketConnection *, gpointer data) {
+			static_cast<WebSocketClient *>(data)->onClosed();
+		}), this);
+}
+
+WebSocketClient::~WebSocketClient()
+{
+	messageSignal_.disconnect();
+	closedSignal_.disconnect();
+	stopViewer("websocket closed");
+	if (soup_websocket_connection_get_state(connection_.get()) == SOUP_WEBSOCKET_STATE_OPEN)
+		soup_websocket_connection_close(connection_.get(), SOUP_WEBSOCKET_CLOSE_GOING_AWAY, nullptr);
+}
+
+void WebSocketClient::close(const std::string &reason)
+{
+	if (soup_websocket_connection_get_state(connection_.get()) == SOUP_WEBSOCKET_STATE_OPEN)
+		soup_websocket_connection_close(connection_.get(), SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+						reason.c_str());
+}
+
+void WebSocketClient::send(const std::string &json)
+{
+	if (soup_websocket_connection_get_state(connection_.get()) == SOUP_WEBSOCKET_STATE_OPEN)
+		soup_websocket_connection_send_text(connection_.get(), json.c_str());
+}
+
+void WebSocketClient::onClosed()
+{
+	/* The owner destroys us; never from inside our own signal handler. */
+	postToMain(lifetime_, [this]() { closed_(this); });
+}
+
+void WebSocketClient::onMessage(SoupWebsocketDataType type, GBytes *data)
+{
+	if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+		send(errorMessage({ "bad-message", "binary messages are not part of the protocol; send JSON text" }));
+		return;
+	}
+	gsize size = 0;
+	const char *bytes = static_cast<const char *>(g_bytes_get_data(data, &size));
+	ParsedMessage parsed = parseClientMessage(std::string_view(bytes ? bytes : "", size));
+	if (parsed.error) {
+		logDebug("bad signaling message: " + parsed.error->message,
+			 { { "REMOTE_ADDR", remote_ }, { "VIEWER_ID", viewerId_ } });
+		send(errorMessage(*parsed.error));
+		return;
+	}
+
+	const ClientMessage &message = *parsed.message;
+	Viewer *viewer = viewerId_.empty() ? nullptr : viewers_.find(viewerId_);
+	if (viewer)
+		viewer->touch();
+
+	switch (message.type) {
+	case ClientMessageType::Start:
+		startViewer();
+		break;
+	case ClientMessageType::Stop:
+		stopViewer("stopped by the viewer");
+		break;
+	case ClientMessageType::Ping:
+		send(pongMessage());
+		break;
+	case ClientMessageType::Answer:
+		if (!viewer) {
+			send(errorMessage({ "bad-state", "answer without a stream; send start first" }));
+			break;
+		}
+		viewer->handleAnswer(message.sdp);
+		break;
+	case ClientMessageType::Candidate:
+		if (!viewer) {
+			send(errorMessage({ "bad-state", "candidate without a stream; send start first" }));
+			break;
+		}
+		viewer->handleCandidate(message.mlineIndex, message.candidate);
+		break;
+	}
+}
+
+void WebSocketClient::startViewer()
+{
+	/* A second start restarts: the old stream goes first. */
+	stopViewer("restarted by the viewer");
+
+	Viewer::Events events;
+	events.send = [this](const std::string &json) { send(json); };
+	auto onRemoved = [this](const std::string &reason) {
+		viewerId_.clear();
+		send(byeMessage(reason));
+	};
+
+	ProtocolError error;
+	Viewer *viewer = viewers_.create(Viewer::Kind::WebSocket, remote_, std::move(events),
+					 onRemoved, error);
+	if (!viewer) {
+		send(errorMessage(error));
+		return;
+	}
+	viewerId_ = viewer->id();
+	send(welcomeMessage(viewerId_, iceServers_));
+
+	std::string why;
+	if (!viewer->startOffer(why)) {
+		send(errorMessage({ "internal", why }));
+		stopViewer(why);
+	}
+}
+
+void WebSocketClient::stopViewer(const std::string &reason)
+{
+	if (viewerId_.empty())
+		return;
+	viewers_.remove(viewerId_, reason);
+	viewerId_.clear();
+}
+
+} /* namespace wcam */

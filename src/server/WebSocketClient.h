@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One /ws connection: parses the browser's messages (signaling/Message.h)
+ * and drives at most one viewer at a time. A bad message gets an error
+ * reply on this socket only. Main thread only.
+ */
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <libsoup/soup.h>
+
+#include "config/Config.h"
+#include "core/GlibPtr.h"
+#include "server/ViewerManager.h"
+
+namespace wcam {
+
+class WebSocketClient
+{
+public:
+	WebSocketClient(SoupWebsocketConnection *connection, std::string remote,
+			ViewerManager &viewers, std::vector<IceServer> iceServers,
+			std::function<void(WebSocketClient *)> closed);
+	~WebSocketClient();
+
+	WebSocketClient(const WebSocketClient &) = delete;
+	WebSocketClient &operator=(const WebSocketClient &) = delete;
+
+	void close(const std::string &reason);
+
+private:
+	void onMessage(SoupWebsocketDataType type, GBytes *data);
+	void onClosed();
+	void send(const std::string &json);
+	void startViewer();
+	void stopViewer(const std::string &reason);
+
+	GObjectPtr<SoupWebsocketConnection> connection_;
+	std::string remote_;
+	ViewerManager &viewers_;
+	std::vector<IceServer> iceServers_;
+	std::function<void(WebSocketClient *)> closed_;
+	std::string viewerId_;
+	SignalConnection messageSignal_;
+	SignalConnection closedSignal_;
+	Lifetime lifetime_;
+};
+
+} /* namespace wcam */
