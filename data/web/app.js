@@ -52,6 +52,7 @@
 		timeToFirstFrame: null,	/* ms from start() to the first frame */
 		reconnects: 0,
 		lastError: null,
+		jitterBufferTarget: null,	/* as read back from the receiver */
 		stats: {
 			width: null, height: null, fps: null, bitrate: null,
 			rtt: null, packetsLost: null, packetsReceived: null,
@@ -210,6 +211,8 @@
 		};
 		session = s;
 		wcam.viewerId = null;
+		/* Counters belong to a peer connection: start from zero. */
+		resetStats();
 		setState('connecting');
 
 		let ws;
@@ -418,6 +421,7 @@
 			return;
 		try {
 			receiver.jitterBufferTarget = 0;
+			wcam.jitterBufferTarget = receiver.jitterBufferTarget ?? null;
 		} catch (e) { /* unsupported */ }
 		try {
 			if ('playoutDelayHint' in receiver)

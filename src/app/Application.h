@@ -35,9 +35,10 @@ public:
 	StreamPipeline &pipeline() { return *pipeline_; }
 	ViewerManager &viewers() { return *viewers_; }
 
-private:
+	/* The /stats document. */
 	std::string statsJson();
 
+private:
 	Config config_;
 	PipelineDescription description_;
 	std::unique_ptr<StreamPipeline> pipeline_;

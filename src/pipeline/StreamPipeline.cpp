@@ -230,12 +230,19 @@ bool StreamPipeline::addBranch(GstElement *branch)
 		gst_element_release_request_pad(tee_.get(), teePad.get());
 		return false;
 	}
+	/*
+	 * Running before linked: a branch still in READY would answer the tee
+	 * with FLUSHING, and the tee would pause the whole stream.
+	 */
+	gst_element_sync_state_with_parent(branch);
 	if (gst_pad_link(teePad.get(), sink.get()) != GST_PAD_LINK_OK) {
+		gst_element_set_state(branch, GST_STATE_NULL);
 		gst_bin_remove(GST_BIN(pipeline_.get()), branch);
 		gst_element_release_request_pad(tee_.get(), teePad.get());
 		return false;
 	}
-	gst_element_sync_state_with_parent(branch);
+	/* The new sinks need the pipeline latency before their first packet. */
+	gst_bin_recalculate_latency(GST_BIN(pipeline_.get()));
 	return true;
 }
 

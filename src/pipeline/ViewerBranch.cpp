@@ -144,6 +144,25 @@ GstPadProbeReturn rewritePayloadType(GstPad *, GstPadProbeInfo *info, gpointer d
 			rewrite(buffer);
 		}
 		GST_PAD_PROBE_INFO_DATA(info) = list;
+	} else if (info->type & GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM) {
+		/*
+		 * webrtcbin only takes the peer's payload type, the tee offers
+		 * ours: answer caps queries here so this branch can never make
+		 * the shared payloader renegotiate for everyone.
+		 */
+		GstQuery *query = GST_PAD_PROBE_INFO_QUERY(info);
+		if (GST_QUERY_TYPE(query) == GST_QUERY_ACCEPT_CAPS) {
+			gst_query_set_accept_caps_result(query, TRUE);
+			return GST_PAD_PROBE_HANDLED;
+		}
+		if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
+			GstCaps *filter = nullptr;
+			gst_query_parse_caps(query, &filter);
+			GstCaps *any = filter ? gst_caps_ref(filter) : gst_caps_new_any();
+			gst_query_set_caps_result(query, any);
+			gst_caps_unref(any);
+			return GST_PAD_PROBE_HANDLED;
+		}
 	} else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
 		GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
 		if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
@@ -344,11 +363,18 @@ void ViewerBranch::setCodec(GstCaps *rtpCaps, int payloadType)
 			  "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE,
 			  "rtcp-fb-goog-remb", G_TYPE_BOOLEAN, TRUE, nullptr);
 	if (payloadType >= 0) {
+		/*
+		 * The peer offered: let its profile-level-id stand (any constrained
+		 * baseline decoder takes our stream), only the payload type is ours
+		 * to match.
+		 */
+		gst_structure_remove_field(s, "profile-level-id");
 		gst_structure_set(s, "payload", G_TYPE_INT, payloadType, nullptr);
 		GstPtr<GstPad> queueSrc = GstPtr<GstPad>::adopt(gst_element_get_static_pad(queue_.get(), "src"));
 		gst_pad_add_probe(queueSrc.get(),
 				  GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
-						  GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+						  GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
+						  GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM),
 				  rewritePayloadType, GUINT_TO_POINTER(payloadType), nullptr);
 	}
 	g_object_set(transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,

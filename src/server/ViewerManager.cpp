@@ -50,15 +50,7 @@ Viewer *ViewerManager::create(Viewer::Kind kind, const std::string &remote, View
 	std::string idCopy = id;
 	/* Removal happens later on the main loop: never inside the viewer's own call. */
 	events.ended = [this, idCopy](const std::string &reason) {
-		postToMain(lifetime_, [this, idCopy, reason]() {
-			auto it = viewers_.find(idCopy);
-			if (it == viewers_.end())
-				return;
-			RemovedCallback callback = it->second.onRemoved;
-			remove(idCopy, reason);
-			if (callback)
-				callback(reason);
-		});
+		postToMain(lifetime_, [this, idCopy, reason]() { end(idCopy, reason); });
 	};
 
 	auto viewer = std::make_unique<Viewer>(id, kind, remote, pipeline_, iceOptions_, std::move(events));
@@ -89,6 +81,17 @@ void ViewerManager::remove(const std::string &id, const std::string &reason)
 		  { "BYTES_SENT", std::to_string(viewer->rtcStats().bytesSent) },
 		  { "VIEWERS", std::to_string(viewers_.size()) } });
 	viewer->detach();
+}
+
+void ViewerManager::end(const std::string &id, const std::string &reason)
+{
+	auto it = viewers_.find(id);
+	if (it == viewers_.end())
+		return;
+	RemovedCallback callback = it->second.onRemoved;
+	remove(id, reason);
+	if (callback)
+		callback(reason);
 }
 
 void ViewerManager::forEach(const std::function<void(const Viewer &)> &fn) const
@@ -124,13 +127,8 @@ void ViewerManager::tick()
 			break;
 		}
 	}
-	for (const auto &[id, reason] : expired) {
-		auto it = viewers_.find(id);
-		RemovedCallback callback = it->second.onRemoved;
-		remove(id, reason);
-		if (callback)
-			callback(reason);
-	}
+	for (const auto &[id, reason] : expired)
+		end(id, reason);
 }
 
 } /* namespace wcam */

@@ -41,6 +41,9 @@ public:
 	/* Remove now (the branch leaves the pipeline in the background). */
 	void remove(const std::string &id, const std::string &reason);
 
+	/* The server ends it: remove, then tell its owner through onRemoved. */
+	void end(const std::string &id, const std::string &reason);
+
 	size_t count() const { return viewers_.size(); }
 	int maxViewers() const { return maxViewers_; }
 

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A viewer for tests: a websocket to /ws speaking our protocol, or a WHEP
+ * client, and a receiving webrtcbin that decodes what it gets and counts
+ * the frames. Everything runs on the default main context.
+ */
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <gst/gst.h>
+#include <libsoup/soup.h>
+
+namespace wcam::test {
+
+class TestReceiver
+{
+public:
+	explicit TestReceiver(std::string name);
+	~TestReceiver();
+
+	/* Connect to ws://127.0.0.1:port/ws and send start. */
+	void connectWebSocket(int port);
+	/* Offer to http://127.0.0.1:port/whep. */
+	void connectWhep(int port);
+
+	void send(const std::string &json);
+	void sendStop();
+	/* Stop pinging and drop all media, leaving the socket open. */
+	void vanish();
+	/* Close the websocket without a word. */
+	void closeSocket();
+	/* DELETE the WHEP session; the HTTP status. */
+	guint deleteWhep();
+
+	uint64_t frames() const { return frames_.load(); }
+	const std::vector<std::string> &errors() const { return errors_; }
+	const std::vector<std::string> &byes() const { return byes_; }
+	const std::string &whepLocation() const { return whepLocation_; }
+	guint whepStatus() const { return whepStatus_; }
+	std::string viewerId() const { return viewerId_; }
+	bool socketOpen() const;
+
+private:
+	void buildPipeline();
+	void onMessage(const std::string &text);
+	void onOffer(const std::string &sdp);
+	void sendWhepOffer();
+
+	std::string name_;
+	int port_ = 0;
+	GstElement *pipeline_ = nullptr;
+	GstElement *webrtc_ = nullptr;
+	SoupSession *session_ = nullptr;
+	SoupWebsocketConnection *ws_ = nullptr;
+	guint pingTimer_ = 0;
+	std::atomic<uint64_t> frames_{ 0 };
+	std::vector<std::string> errors_;
+	std::vector<std::string> byes_;
+	std::string viewerId_;
+	std::string whepLocation_;
+	guint whepStatus_ = 0;
+	bool vanished_ = false;
+};
+
+/* Iterate the default main context until `done` or `seconds` pass. */
+bool runUntil(const std::function<bool()> &done, double seconds);
+
+} /* namespace wcam::test */

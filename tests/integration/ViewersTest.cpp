@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The server with the test source and real webrtcbin receivers, all in
+ * this process and on loopback (ice_addresses = 127.0.0.1).
+ */
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <vector>
+
+#include "TestReceiver.h"
+#include "app/Application.h"
+#include "pipeline/Platform.h"
+
+using namespace wcam;
+using wcam::test::runUntil;
+using wcam::test::TestReceiver;
+
+namespace {
+
+Config testConfig()
+{
+	Config config;
+	config.camera.source = SourceKind::Test;
+	config.camera.width = 640;
+	config.camera.height = 480;
+	config.camera.fps = 30;
+	config.encoding.encoder = EncoderKind::X264;
+	config.encoding.bitrate = 800000;
+	config.network.bind = "127.0.0.1";
+	config.network.port = 0; /* any free port */
+	config.network.iceAddresses = { "127.0.0.1" };
+	config.network.viewerTimeout = 5;
+	config.paths.webRoot = std::string(WCAM_SOURCE_DIR) + "/data/web";
+	return config;
+}
+
+struct Server {
+	SystemPlatform platform;
+	std::unique_ptr<Application> app;
+
+	explicit Server(const Config &config)
+	{
+		app = std::make_unique<Application>(config, platform);
+		std::string error;
+		INFO(error);
+		REQUIRE(app->start(error));
+		/* Viewers need the payloader's caps: wait until frames flow. */
+		REQUIRE(runUntil([this]() { return app->pipeline().flowing(); }, 10));
+	}
+	~Server()
+	{
+		app.reset();
+		/* Let the branch removals queued on the main loop finish. */
+		runUntil([]() { return false; }, 0.3);
+	}
+	size_t viewers() const { return app->viewers().count(); }
+};
+
+bool allReceive(const std::vector<std::unique_ptr<TestReceiver>> &receivers, uint64_t frames)
+{
+	for (const auto &r : receivers)
+		if (r->frames() < frames)
+			return false;
+	return true;
+}
+
+/* `receiver` keeps getting pictures over the next couple of seconds. */
+void requireStillReceiving(TestReceiver &receiver)
+{
+	uint64_t before = receiver.frames();
+	INFO("frames before: " << before);
+	REQUIRE(runUntil([&]() { return receiver.frames() >= before + 20; }, 5));
+}
+
+} /* namespace */
+
+TEST_CASE("several viewers receive; leaving ones do not disturb the rest", "[integration]")
+{
+	Server server(testConfig());
+	std::vector<std::unique_ptr<TestReceiver>> receivers;
+	for (int i = 0; i < 4; i++) {
+		receivers.push_back(std::make_unique<TestReceiver>("receiver" + std::to_string(i)));
+		receivers.back()->connectWebSocket(server.app->port());
+	}
+
+	bool received = runUntil([&]() { return allReceive(receivers, 15); }, 20);
+	for (const auto &r : receivers)
+		UNSCOPED_INFO("viewer " << r->viewerId() << ": " << r->frames() << " frames");
+	UNSCOPED_INFO("server stats: " << server.app->statsJson());
+	REQUIRE(received);
+	REQUIRE(server.viewers() == 4);
+
+	SECTION("clean stop, vanishing peer and dropped socket")
+	{
+		receivers[0]->sendStop();
+		REQUIRE(runUntil([&]() { return server.viewers() == 3; }, 5));
+		requireStillReceiving(*receivers[3]);
+
+		/* Silent and gone, socket still open: the server's timeout removes it. */
+		receivers[1]->vanish();
+		REQUIRE(runUntil([&]() { return server.viewers() == 2; }, 15));
+		/* It is told why, should it ever listen again. */
+		CHECK(runUntil([&]() { return receivers[1]->byes().size() == 1; }, 2));
+		requireStillReceiving(*receivers[3]);
+
+		receivers[2]->closeSocket();
+		REQUIRE(runUntil([&]() { return server.viewers() == 1; }, 5));
+		requireStillReceiving(*receivers[3]);
+
+		for (const auto &r : receivers)
+			CHECK(r->errors().empty());
+	}
+}
+
+TEST_CASE("bad signaling messages get an error reply and disturb nobody", "[integration]")
+{
+	Server server(testConfig());
+	TestReceiver good("good");
+	TestReceiver bad("bad");
+	good.connectWebSocket(server.app->port());
+	bad.connectWebSocket(server.app->port());
+	REQUIRE(runUntil([&]() { return good.frames() >= 10 && bad.frames() >= 10; }, 20));
+
+	bad.send("this is not json");
+	bad.send("{\"type\":\"launch-missiles\"}");
+	bad.send("{\"type\":\"answer\",\"sdp\":\"v=0\\r\\nthis is no sdp\"}");
+	bad.send("{\"type\":\"candidate\",\"candidate\":\"candidate:1 1 udp nope\",\"sdpMLineIndex\":0}");
+	bad.send("{\"type\":\"candidate\",\"candidate\":\"candidate:1 1 udp 1 127.0.0.1 9 typ host\",\"sdpMLineIndex\":7}");
+	bad.send("[1,2,3]");
+	REQUIRE(runUntil([&]() { return bad.errors().size() >= 6; }, 5));
+
+	const auto &errors = bad.errors();
+	CHECK(errors[0].rfind("bad-json", 0) == 0);
+	CHECK(errors[1].rfind("unknown-type", 0) == 0);
+	CHECK(errors[2].rfind("bad-sdp", 0) == 0);
+	CHECK(errors[3].rfind("bad-candidate", 0) == 0);
+	CHECK(errors[4].rfind("bad-candidate", 0) == 0);
+	CHECK(errors[5].rfind("bad-json", 0) == 0);
+
+	CHECK(good.errors().empty());
+	CHECK(server.viewers() == 2);
+	requireStillReceiving(good);
+	requireStillReceiving(bad);
+}
+
+TEST_CASE("max_viewers: the newcomer gets busy, the others keep watching", "[integration]")
+{
+	Config config = testConfig();
+	config.network.maxViewers = 2;
+	Server server(config);
+	std::vector<std::unique_ptr<TestReceiver>> receivers;
+	for (int i = 0; i < 2; i++) {
+		receivers.push_back(std::make_unique<TestReceiver>("receiver" + std::to_string(i)));
+		receivers.back()->connectWebSocket(server.app->port());
+	}
+	REQUIRE(runUntil([&]() { return allReceive(receivers, 10); }, 20));
+
+	TestReceiver third("third");
+	third.connectWebSocket(server.app->port());
+	REQUIRE(runUntil([&]() { return !third.errors().empty(); }, 5));
+	CHECK(third.errors()[0].rfind("busy: ", 0) == 0);
+	CHECK(third.frames() == 0);
+	CHECK(server.viewers() == 2);
+	requireStillReceiving(*receivers[0]);
+	requireStillReceiving(*receivers[1]);
+}
+
+TEST_CASE("a late viewer gets a picture at once, not at the next scheduled keyframe", "[integration]")
+{
+	Config config = testConfig();
+	config.encoding.keyframeInterval = 30; /* scheduled keyframes are far apart */
+	Server server(config);
+	TestReceiver first("first");
+	first.connectWebSocket(server.app->port());
+	REQUIRE(runUntil([&]() { return first.frames() >= 10; }, 20));
+	runUntil([]() { return false; }, 2);
+
+	TestReceiver late("late");
+	gint64 joined = g_get_monotonic_time();
+	late.connectWebSocket(server.app->port());
+	REQUIRE(runUntil([&]() { return late.frames() >= 1; }, 10));
+	double seconds = (g_get_monotonic_time() - joined) / 1e6;
+	INFO("first frame after " << seconds << " s");
+	/* Without a forced key unit it would wait up to 30 s. */
+	CHECK(seconds < 5);
+	CHECK(server.app->pipeline().stats().keyframeRequests >= 1);
+}
+
+TEST_CASE("a WHEP client receives video and DELETE ends its session", "[integration]")
+{
+	Server server(testConfig());
+	TestReceiver whep("whep");
+	whep.connectWhep(server.app->port());
+	INFO((whep.errors().empty() ? std::string() : whep.errors()[0]));
+	REQUIRE(whep.whepStatus() == 201);
+	REQUIRE(whep.whepLocation().rfind("/whep/", 0) == 0);
+	REQUIRE(runUntil([&]() { return whep.frames() >= 15; }, 20));
+	CHECK(server.viewers() == 1);
+
+	CHECK(whep.deleteWhep() == 200);
+	CHECK(server.viewers() == 0);
+	CHECK(whep.deleteWhep() == 404);
+}
