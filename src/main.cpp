@@ -116,6 +116,7 @@ int main(int argc, char *argv[])
 	}
 
 	Application app(config, platform);
+	app.setConfigPath(path);
 	std::string startError;
 	if (!app.start(startError)) {
 		logError("cannot start: " + startError);

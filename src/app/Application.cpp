@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #include "app/Application.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include <glib-unix.h>
 
+#include "config/ConfigLoader.h"
 #include "core/Log.h"
+#include "core/SystemdNotify.h"
+#include "pipeline/EncoderControl.h"
 #include "server/StatsReport.h"
 
 namespace wcam {
@@ -17,6 +23,9 @@ Application::Application(Config config, const Platform &platform)
 Application::~Application()
 {
 	hostTimer_.reset();
+	systemdTimer_.reset();
+	if (readySent_)
+		systemdNotify("STOPPING=1");
 	/* Viewers leave before the pipeline they are part of stops. */
 	http_.reset();
 	viewers_.reset();
@@ -66,10 +75,99 @@ bool Application::start(std::string &error)
 		return G_SOURCE_CONTINUE;
 	}, this));
 
+	/*
+	 * READY=1 once frames flow; WATCHDOG=1 only while they do, so systemd
+	 * restarts a service whose camera or encoder stalled.
+	 */
+	uint64_t watchdogUs = systemdWatchdogUsec();
+	guint periodMs = watchdogUs ? std::max<guint>(watchdogUs / 2000, 100) : 500;
+	systemdTimer_.reset(g_timeout_add(periodMs, [](gpointer data) -> gboolean {
+		static_cast<Application *>(data)->notifySystemd();
+		return G_SOURCE_CONTINUE;
+	}, this));
+
 	logInfo("serving http://" + config_.network.bind + ":" + std::to_string(port()) +
 			"/ (web root " + config_.paths.webRoot + ")",
 		{ { "PORT", std::to_string(port()) } });
 	return true;
+}
+
+void Application::notifySystemd()
+{
+	if (!pipeline_->flowing())
+		return;
+	if (!readySent_) {
+		readySent_ = true;
+		systemdNotify("READY=1\nSTATUS=streaming on port " + std::to_string(port()));
+		logInfo("first frames encoded; ready");
+	}
+	if (systemdWatchdogUsec())
+		systemdNotify("WATCHDOG=1");
+}
+
+void Application::reload()
+{
+	if (configPath_.empty()) {
+		logWarning("reload: started without a config file; nothing to read");
+		return;
+	}
+	ConfigResult result = loadConfigFile(configPath_, processEnvironment());
+	if (!result.config) {
+		for (const std::string &error : result.errors)
+			logError("reload refused: " + error);
+		return;
+	}
+	systemdNotify("RELOADING=1");
+	Config next = *result.config;
+	if (next.paths.webRoot.empty())
+		next.paths.webRoot = config_.paths.webRoot;
+
+	std::vector<std::string> restart;
+	auto needsRestart = [&](bool changed, const char *key) {
+		if (changed)
+			restart.push_back(key);
+	};
+	const Config &cur = config_;
+	needsRestart(next.camera.source != cur.camera.source || next.camera.device != cur.camera.device ||
+			     next.camera.width != cur.camera.width || next.camera.height != cur.camera.height ||
+			     next.camera.fps != cur.camera.fps || next.camera.bufferSize != cur.camera.bufferSize,
+		     "[camera]");
+	needsRestart(next.encoding.encoder != cur.encoding.encoder || next.encoding.profile != cur.encoding.profile ||
+			     next.encoding.keyframeInterval != cur.encoding.keyframeInterval,
+		     "[encoding] encoder/h264_profile/keyframe_interval");
+	needsRestart(next.network.bind != cur.network.bind || next.network.port != cur.network.port,
+		     "[network] bind/port");
+	needsRestart(next.performance.lowLatencyMode != cur.performance.lowLatencyMode ||
+			     next.performance.frameDropStrategy != cur.performance.frameDropStrategy,
+		     "[performance]");
+	needsRestart(next.pipeline.source != cur.pipeline.source || next.pipeline.encoder != cur.pipeline.encoder,
+		     "[pipeline]");
+	needsRestart(next.debug.latencyStamp != cur.debug.latencyStamp, "[debug] latency_stamp");
+	needsRestart(next.paths.webRoot != cur.paths.webRoot, "[network] web_root");
+
+	if (next.encoding.bitrate != cur.encoding.bitrate) {
+		if (setEncoderBitrate(pipeline_->encoder(), next.encoding.bitrate))
+			logInfo("reload: bitrate now " + std::to_string(next.encoding.bitrate) + " bit/s");
+		else
+			restart.push_back("[encoding] bitrate");
+	}
+	viewers_->applyConfig(next);
+
+	/* Keep what is running; take the live-applicable values only. */
+	config_.encoding.bitrate = next.encoding.bitrate;
+	config_.network.maxViewers = next.network.maxViewers;
+	config_.network.viewerTimeout = next.network.viewerTimeout;
+	config_.network.iceServers = next.network.iceServers;
+	config_.network.iceAddresses = next.network.iceAddresses;
+
+	std::string pending;
+	for (const std::string &key : restart)
+		pending += (pending.empty() ? "" : ", ") + key;
+	if (pending.empty())
+		logInfo("reload: configuration applied");
+	else
+		logWarning("reload: applied what can change live; restart the service for " + pending);
+	systemdNotify("READY=1");
 }
 
 std::string Application::statsJson()
@@ -96,6 +194,10 @@ int Application::run()
 	};
 	SourceGuard sigint(g_unix_signal_add(SIGINT, onSignal, this));
 	SourceGuard sigterm(g_unix_signal_add(SIGTERM, onSignal, this));
+	SourceGuard sighup(g_unix_signal_add(SIGHUP, [](gpointer data) -> gboolean {
+		static_cast<Application *>(data)->reload();
+		return G_SOURCE_CONTINUE;
+	}, this));
 	g_main_loop_run(loop_);
 	return exitCode_;
 }

@@ -27,6 +27,13 @@ public:
 
 	bool start(std::string &error);
 
+	/*
+	 * SIGHUP: read `configPath` again, apply what can change live and log
+	 * what needs a restart. A broken file is refused; nothing changes.
+	 */
+	void setConfigPath(std::string path) { configPath_ = std::move(path); }
+	void reload();
+
 	/* Run until SIGINT/SIGTERM or a fatal pipeline error; the exit code. */
 	int run();
 	void quit(int exitCode);
@@ -39,6 +46,8 @@ public:
 	std::string statsJson();
 
 private:
+	void notifySystemd();
+
 	Config config_;
 	PipelineDescription description_;
 	std::unique_ptr<StreamPipeline> pipeline_;
@@ -47,6 +56,9 @@ private:
 	HostStats hostStats_;
 	HostSample hostSample_;
 	SourceGuard hostTimer_;
+	SourceGuard systemdTimer_;
+	bool readySent_ = false;
+	std::string configPath_;
 	GMainLoop *loop_ = nullptr;
 	int exitCode_ = 0;
 	int64_t startedUs_;

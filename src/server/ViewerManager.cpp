@@ -31,6 +31,13 @@ ViewerManager::~ViewerManager()
 	viewers_.clear();
 }
 
+void ViewerManager::applyConfig(const Config &config)
+{
+	maxViewers_ = config.network.maxViewers;
+	timeoutUs_ = int64_t(config.network.viewerTimeout) * G_USEC_PER_SEC;
+	iceOptions_ = iceOptionsFrom(config);
+}
+
 ViewerBranch::Options ViewerManager::iceOptionsFrom(const Config &config)
 {
 	return { config.network.iceServers, config.network.iceAddresses };

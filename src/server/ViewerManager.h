@@ -49,8 +49,8 @@ public:
 
 	void forEach(const std::function<void(const Viewer &)> &fn) const;
 
-	/* Applied to viewers created from now on. */
-	void setIceOptions(const ViewerBranch::Options &options) { iceOptions_ = options; }
+	/* Limits, timeouts and ICE settings; applies to viewers from now on. */
+	void applyConfig(const Config &config);
 
 	static ViewerBranch::Options iceOptionsFrom(const Config &config);
 

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+#include "pipeline/EncoderControl.h"
+
+#include <string>
+
+namespace wcam {
+
+namespace {
+
+std::string factoryName(GstElement *encoder)
+{
+	GstElementFactory *factory = encoder ? gst_element_get_factory(encoder) : nullptr;
+	return factory ? gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)) : "";
+}
+
+} /* namespace */
+
+bool setEncoderBitrate(GstElement *encoder, int bitsPerSecond)
+{
+	std::string name = factoryName(encoder);
+	if (name == "x264enc") {
+		g_object_set(encoder, "bitrate", guint(bitsPerSecond / 1000), nullptr);
+		return true;
+	}
+	if (name == "openh264enc") {
+		g_object_set(encoder, "bitrate", guint(bitsPerSecond), nullptr);
+		return true;
+	}
+	if (name == "v4l2h264enc") {
+		/* The driver applies controls set while streaming. */
+		GstStructure *controls = nullptr;
+		g_object_get(encoder, "extra-controls", &controls, nullptr);
+		if (!controls)
+			controls = gst_structure_new_empty("controls");
+		gst_structure_set(controls, "video_bitrate", G_TYPE_INT, bitsPerSecond, nullptr);
+		g_object_set(encoder, "extra-controls", controls, nullptr);
+		gst_structure_free(controls);
+		return true;
+	}
+	return false;
+}
+
+int encoderBitrate(GstElement *encoder)
+{
+	std::string name = factoryName(encoder);
+	guint value = 0;
+	if (name == "x264enc") {
+		g_object_get(encoder, "bitrate", &value, nullptr);
+		return int(value) * 1000;
+	}
+	if (name == "openh264enc") {
+		g_object_get(encoder, "bitrate", &value, nullptr);
+		return int(value);
+	}
+	if (name == "v4l2h264enc") {
+		GstStructure *controls = nullptr;
+		g_object_get(encoder, "extra-controls", &controls, nullptr);
+		int bitrate = -1;
+		if (controls) {
+			gst_structure_get_int(controls, "video_bitrate", &bitrate);
+			gst_structure_free(controls);
+		}
+		return bitrate;
+	}
+	return -1;
+}
+
+} /* namespace wcam */
