@@ -61,4 +61,17 @@ const char *toString(FrameDropStrategy strategy)
 	return "unknown";
 }
 
+const char *toString(AdaptivePolicy policy)
+{
+	switch (policy) {
+	case AdaptivePolicy::Weakest:
+		return "weakest";
+	case AdaptivePolicy::Median:
+		return "median";
+	case AdaptivePolicy::Fixed:
+		return "fixed";
+	}
+	return "unknown";
+}
+
 } /* namespace wcam */

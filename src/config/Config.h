@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/Log.h"
+
 namespace wcam {
 
 enum class SourceKind { Auto, Libcamera, V4l2, Test };
@@ -36,6 +38,7 @@ struct CameraConfig {
 	int height = 720;
 	int fps = 30;
 	int bufferSize = 2; /* frames queued between camera and encoder */
+	std::string preset; /* preset applied under the file's keys; empty: none */
 };
 
 struct EncodingConfig {
@@ -66,8 +69,30 @@ struct PipelineOverrides {
 	std::string encoder;
 };
 
+/*
+ * Which viewers the one shared encoder follows (see AdaptiveDecision.h).
+ * Weakest: the viewer with the lowest estimate, ignoring viewers that
+ * cannot take even min_bitrate (they drop frames instead). Median: half
+ * the viewers get what they can take. Fixed: the bitrate never follows
+ * the network; CPU/temperature steps still apply.
+ */
+enum class AdaptivePolicy { Weakest, Median, Fixed };
+
+struct AdaptiveConfig {
+	bool enabled = true;
+	int minBitrate = 250000;  /* bits per second */
+	int maxBitrate = 1500000; /* bits per second */
+	int interval = 1;	  /* seconds between decisions */
+	int cpuHigh = 85;	  /* system CPU percent: step down above */
+	int cpuLow = 60;	  /* ... and back up below */
+	int tempHigh = 80;	  /* SoC degrees Celsius: step down above */
+	int tempLow = 70;	  /* ... and back up below */
+	AdaptivePolicy policy = AdaptivePolicy::Weakest;
+};
+
 struct DebugConfig {
 	bool latencyStamp = false;
+	LogLevel logLevel = LogLevel::Info;
 };
 
 struct ServerPaths {
@@ -82,6 +107,7 @@ struct Config {
 	PerformanceConfig performance;
 	PipelineOverrides pipeline;
 	DebugConfig debug;
+	AdaptiveConfig adaptive;
 	ServerPaths paths;
 };
 
@@ -89,5 +115,6 @@ const char *toString(SourceKind kind);
 const char *toString(EncoderKind kind);
 const char *toString(H264Profile profile);
 const char *toString(FrameDropStrategy strategy);
+const char *toString(AdaptivePolicy policy);
 
 } /* namespace wcam */

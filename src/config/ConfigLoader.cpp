@@ -23,6 +23,8 @@
 #include <gst/gst.h>
 #include <json-glib/json-glib.h>
 
+#include "config/Preset.h"
+
 namespace wcam {
 
 namespace {
@@ -156,6 +158,10 @@ constexpr IntRange kKeyframeInterval{ 1, 60, false, "seconds" };
 constexpr IntRange kPort{ 1, 65535, false, nullptr };
 constexpr IntRange kMaxViewers{ 1, 64, false, nullptr };
 constexpr IntRange kViewerTimeout{ 5, 3600, false, "seconds" };
+
+constexpr IntRange kAdaptiveInterval{ 1, 60, false, "seconds" };
+constexpr IntRange kCpuPercent{ 1, 100, false, "percent" };
+constexpr IntRange kTemperature{ 30, 110, false, "degrees Celsius" };
 
 constexpr long long kBitrateMin = 50000;
 constexpr long long kBitrateMax = 50000000;
@@ -352,6 +358,19 @@ constexpr Choice<H264Profile> kProfiles[] = {
 	{ "baseline", H264Profile::Baseline },
 	{ "main", H264Profile::Main },
 	{ "high", H264Profile::High },
+};
+
+constexpr Choice<LogLevel> kLogLevels[] = {
+	{ "debug", LogLevel::Debug },
+	{ "info", LogLevel::Info },
+	{ "warning", LogLevel::Warning },
+	{ "error", LogLevel::Error },
+};
+
+constexpr Choice<AdaptivePolicy> kAdaptivePolicies[] = {
+	{ "weakest", AdaptivePolicy::Weakest },
+	{ "median", AdaptivePolicy::Median },
+	{ "fixed", AdaptivePolicy::Fixed },
 };
 
 constexpr Choice<FrameDropStrategy> kDropStrategies[] = {
@@ -687,6 +706,8 @@ const std::vector<SectionSpec> &sectionSpecs()
 			{ "buffer_size", [](Field &f, const std::string &v, Config &c) {
 				  assign(c.camera.bufferSize, parseInt(f, v, kBufferSize));
 			  } },
+			/* Resolved before every other key, by applyPreset(). */
+			{ "preset", [](Field &, const std::string &, Config &) {} },
 		} },
 		{ "encoding", {
 			{ "encoder", [](Field &f, const std::string &v, Config &c) {
@@ -744,9 +765,41 @@ const std::vector<SectionSpec> &sectionSpecs()
 					 parseFragment(f, v, "x264enc tune=zerolatency"));
 			  } },
 		} },
+		{ "adaptive", {
+			{ "enabled", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.adaptive.enabled, parseBool(f, v));
+			  } },
+			{ "min_bitrate", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.adaptive.minBitrate, parseBitrate(f, v));
+			  } },
+			{ "max_bitrate", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.adaptive.maxBitrate, parseBitrate(f, v));
+			  } },
+			{ "interval", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.adaptive.interval, parseInt(f, v, kAdaptiveInterval));
+			  } },
+			{ "cpu_high", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.adaptive.cpuHigh, parseInt(f, v, kCpuPercent));
+			  } },
+			{ "cpu_low", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.adaptive.cpuLow, parseInt(f, v, kCpuPercent));
+			  } },
+			{ "temp_high", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.adaptive.tempHigh, parseInt(f, v, kTemperature));
+			  } },
+			{ "temp_low", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.adaptive.tempLow, parseInt(f, v, kTemperature));
+			  } },
+			{ "policy", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.adaptive.policy, parseChoice(f, v, "policy", kAdaptivePolicies));
+			  } },
+		} },
 		{ "debug", {
 			{ "latency_stamp", [](Field &f, const std::string &v, Config &c) {
 				  assign(c.debug.latencyStamp, parseBool(f, v));
+			  } },
+			{ "log_level", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.debug.logLevel, parseChoice(f, v, "log level", kLogLevels));
 			  } },
 		} },
 	};
@@ -815,6 +868,45 @@ void applyKeyFile(GKeyFile *file, const std::string &origin, Config &config,
 	}
 }
 
+/*
+ * `[camera] preset`: the preset file's keys go in first, so that every key
+ * of the user's file overrides it and errors name the file that has them.
+ */
+void applyPreset(GKeyFile *file, const std::string &origin, Config &config,
+		 ConfigResult &result)
+{
+	g_autofree char *raw = g_key_file_get_value(file, "camera", "preset", nullptr);
+	if (!raw)
+		return;
+
+	Field field(result, origin + ":camera.preset");
+	PresetChoice choice = resolvePreset(trim(raw), readDeviceModel(), presetDirectory());
+	if (!choice.error.empty()) {
+		field.error(choice.error, choice.allowed);
+		return;
+	}
+	if (choice.name.empty()) {
+		if (!choice.note.empty())
+			field.warning(choice.note);
+		return;
+	}
+
+	g_autoptr(GKeyFile) preset = g_key_file_new();
+	g_autoptr(GError) error = nullptr;
+	if (!g_key_file_load_from_file(preset, choice.path.c_str(), G_KEY_FILE_KEEP_TRANSLATIONS,
+				       &error)) {
+		result.errors.push_back(choice.path + ": " + error->message);
+		return;
+	}
+	if (g_key_file_has_key(preset, "camera", "preset", nullptr)) {
+		Field(result, choice.path + ":camera.preset")
+			.error("a preset cannot name another preset", "remove the key");
+		return;
+	}
+	applyKeyFile(preset, choice.path, config, result);
+	config.camera.preset = choice.name;
+}
+
 void applyEnvironment(const Environment &env, Config &config, ConfigResult &result)
 {
 	for (const EnvOverride &override : kEnvOverrides) {
@@ -845,6 +937,24 @@ void checkCombinations(const std::string &origin, Config &config, ConfigResult &
 			field.warning("ignored with source = test");
 	}
 
+	/* Pairs must leave room for hysteresis: low below high. */
+	const AdaptiveConfig &adaptive = config.adaptive;
+	if (adaptive.minBitrate > adaptive.maxBitrate)
+		Field(result, origin + ":adaptive.min_bitrate")
+			.error(std::to_string(adaptive.minBitrate) + " is above max_bitrate " +
+				       std::to_string(adaptive.maxBitrate),
+			       "expected min_bitrate <= max_bitrate");
+	if (adaptive.cpuLow >= adaptive.cpuHigh)
+		Field(result, origin + ":adaptive.cpu_low")
+			.error(std::to_string(adaptive.cpuLow) + " is not below cpu_high " +
+				       std::to_string(adaptive.cpuHigh),
+			       "expected cpu_low < cpu_high");
+	if (adaptive.tempLow >= adaptive.tempHigh)
+		Field(result, origin + ":adaptive.temp_low")
+			.error(std::to_string(adaptive.tempLow) + " is not below temp_high " +
+				       std::to_string(adaptive.tempHigh),
+			       "expected temp_low < temp_high");
+
 	if (config.debug.latencyStamp && config.camera.width < kLatencyStampWidth) {
 		Field field(result, origin + ":debug.latency_stamp");
 		field.error("the stamp is " + std::to_string(kLatencyStampWidth) +
@@ -867,10 +977,12 @@ ConfigResult build(const std::string *text, const std::string &origin, const std
 		g_autoptr(GError) error = nullptr;
 		/* Keep "key[locale]" lines so they are reported, not silently dropped. */
 		if (g_key_file_load_from_data(file, text->data(), text->size(),
-					      G_KEY_FILE_KEEP_TRANSLATIONS, &error))
+					      G_KEY_FILE_KEEP_TRANSLATIONS, &error)) {
+			applyPreset(file, origin, config, result);
 			applyKeyFile(file, origin, config, result);
-		else
+		} else {
 			result.errors.push_back(origin + ": " + error->message);
+		}
 	}
 
 	applyEnvironment(env, config, result);

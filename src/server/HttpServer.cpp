@@ -4,6 +4,8 @@
 #include <cstring>
 
 #include "core/Log.h"
+#include "server/WebSocketLimiter.h"
+#include "signaling/Message.h"
 
 namespace wcam {
 
@@ -43,8 +45,7 @@ bool HttpServer::start(std::string &error)
 	server_ = GObjectPtr<SoupServer>::adopt(
 		soup_server_new("server-header", "webrtc-camera/" WCAM_VERSION " ", nullptr));
 
-	soup_server_add_websocket_handler(server_.get(), "/ws", nullptr, nullptr,
-					  &HttpServer::onWebSocket, this, nullptr);
+	soup_server_add_handler(server_.get(), "/ws", &HttpServer::onWebSocketRequest, this, nullptr);
 	soup_server_add_handler(server_.get(), nullptr, &HttpServer::onRequest, this, nullptr);
 
 	g_autoptr(GInetAddress) address = g_inet_address_new_from_string(config_.network.bind.c_str());
@@ -132,16 +133,50 @@ void HttpServer::serveFile(SoupServerMessage *message, const char *path)
 					 contents, length);
 }
 
-void HttpServer::onWebSocket(SoupServer *, SoupServerMessage *message, const char *,
-			     SoupWebsocketConnection *connection, gpointer data)
+/*
+ * The upgrade done by hand rather than with soup_server_add_websocket_handler,
+ * so the connection's input can go through the WebSocketLimiter.
+ */
+void HttpServer::onWebSocketRequest(SoupServer *, SoupServerMessage *message, const char *,
+				    GHashTable *, gpointer data)
 {
 	auto *self = static_cast<HttpServer *>(data);
+	g_autoptr(GError) error = nullptr;
+	if (!soup_websocket_server_check_handshake(message, nullptr, nullptr, nullptr, &error)) {
+		std::string text = std::string("websocket handshake refused: ") + error->message + "\n";
+		setText(message, SOUP_STATUS_BAD_REQUEST, text.c_str());
+		return;
+	}
+	soup_websocket_server_process_handshake(message, nullptr, nullptr, nullptr, nullptr);
+
+	struct Upgrade {
+		HttpServer *server;
+		std::string remote;
+	};
 	const char *remote = soup_server_message_get_remote_host(message);
+	auto *upgrade = new Upgrade{ self, remote ? remote : "" };
+	/* After the 101 is on the wire the connection is ours. */
+	g_signal_connect_data(message, "wrote-informational",
+		G_CALLBACK(+[](SoupServerMessage *msg, gpointer ptr) {
+			auto *up = static_cast<Upgrade *>(ptr);
+			g_autoptr(GIOStream) base = soup_server_message_steal_connection(msg);
+			g_autoptr(GIOStream) limited = webSocketLimitStream(base, kMaxMessageSize);
+			GUri *uri = soup_server_message_get_uri(msg);
+			g_autoptr(SoupWebsocketConnection) connection = soup_websocket_connection_new(
+				limited, uri, SOUP_WEBSOCKET_CONNECTION_SERVER, nullptr, nullptr, nullptr);
+			up->server->acceptWebSocket(connection, up->remote);
+		}),
+		upgrade, [](gpointer ptr, GClosure *) { delete static_cast<Upgrade *>(ptr); },
+		GConnectFlags(0));
+}
+
+void HttpServer::acceptWebSocket(SoupWebsocketConnection *connection, const std::string &remote)
+{
 	auto client = std::make_unique<WebSocketClient>(
-		connection, remote ? remote : "", self->viewers_, self->config_.network.iceServers,
-		[self](WebSocketClient *closed) { self->clients_.erase(closed); });
+		connection, remote, viewers_, config_.network.iceServers,
+		[this](WebSocketClient *closed) { clients_.erase(closed); });
 	WebSocketClient *raw = client.get();
-	self->clients_[raw] = std::move(client);
+	clients_[raw] = std::move(client);
 }
 
 } /* namespace wcam */

@@ -42,8 +42,9 @@ public:
 private:
 	static void onRequest(SoupServer *server, SoupServerMessage *message, const char *path,
 			      GHashTable *query, gpointer data);
-	static void onWebSocket(SoupServer *server, SoupServerMessage *message, const char *path,
-				SoupWebsocketConnection *connection, gpointer data);
+	static void onWebSocketRequest(SoupServer *server, SoupServerMessage *message, const char *path,
+				       GHashTable *query, gpointer data);
+	void acceptWebSocket(SoupWebsocketConnection *connection, const std::string &remote);
 	void serveFile(SoupServerMessage *message, const char *path);
 	void serveHealth(SoupServerMessage *message);
 	void serveStats(SoupServerMessage *message);

@@ -94,14 +94,18 @@ let server = null;
 let serverLog = [];
 let serverExit = null;
 
+/* Everything the server printed, across restarts: <build dir>/e2e-server.log */
+const serverLogPath = path.join(buildDir, 'e2e-server.log');
+
 function startServer(configPath) {
-	serverLog = [];
 	serverExit = null;
+	fs.appendFileSync(serverLogPath, `--- ${new Date().toISOString()} starting ${binary}\n`);
 	const proc = spawn(binary, ['--config', configPath, '--web-root', webRoot], {
 		stdio: ['ignore', 'pipe', 'pipe'],
 		env: { ...process.env, GST_DEBUG_NO_COLOR: '1' },
 	});
 	const collect = (chunk) => {
+		fs.appendFileSync(serverLogPath, chunk);
 		for (const line of chunk.toString().split('\n'))
 			if (line)
 				serverLog.push(line);
@@ -222,6 +226,7 @@ async function whepClient() {
 /* The test                                                           */
 
 async function main() {
+	fs.writeFileSync(serverLogPath, '');
 	require_('server binary exists', binary && fs.existsSync(binary), binary);
 	require_('web root exists', fs.existsSync(path.join(webRoot, 'index.html')), webRoot);
 	require_('chromium exists', fs.existsSync(chromiumPath), chromiumPath);
@@ -566,7 +571,7 @@ function finish() {
 	if (crashed)
 		failed.push({ name: crashed, detail: '' });
 	if (failed.length && serverLog.length) {
-		console.log('--- last server log lines ---');
+		console.log(`--- last server log lines (all of it: ${serverLogPath}) ---`);
 		console.log(serverLog.slice(-60).join('\n'));
 		console.log('-----------------------------');
 	}
