@@ -22,6 +22,7 @@ Application::Application(Config config, const Platform &platform)
 
 Application::~Application()
 {
+	adaptive_.reset();
 	hostTimer_.reset();
 	systemdTimer_.reset();
 	if (readySent_)
@@ -74,6 +75,19 @@ bool Application::start(std::string &error)
 		self->hostSample_ = self->hostStats_.sample();
 		return G_SOURCE_CONTINUE;
 	}, this));
+
+	if (config_.adaptive.enabled) {
+		bool hardware = pipeline_->encoder() &&
+				g_str_equal(GST_OBJECT_NAME(gst_element_get_factory(pipeline_->encoder())), "v4l2h264enc");
+		AdaptiveLimits limits = AdaptiveLimits::from(config_.adaptive, config_.camera,
+							     config_.encoding.bitrate, hardware, true);
+		AdaptiveController::Sources sources;
+		sources.viewers = [this]() { return AdaptiveController::viewerSamples(*viewers_); };
+		sources.host = [this]() { return hostSample_; };
+		adaptive_ = std::make_unique<AdaptiveController>(limits, config_.adaptive.interval * 1000,
+								 *pipeline_, std::move(sources));
+		adaptive_->start();
+	}
 
 	/*
 	 * READY=1 once frames flow; WATCHDOG=1 only while they do, so systemd
@@ -172,8 +186,12 @@ void Application::reload()
 
 std::string Application::statsJson()
 {
+	AdaptiveStatus adaptive;
+	if (adaptive_)
+		adaptive = adaptive_->status();
 	StatsInputs inputs{ *pipeline_, *viewers_, hostSample_,
-			    (g_get_monotonic_time() - startedUs_) / 1e6, config_.debug.latencyStamp };
+			    (g_get_monotonic_time() - startedUs_) / 1e6, config_.debug.latencyStamp,
+			    adaptive_ ? &adaptive : nullptr };
 	return buildStatsJson(inputs);
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "adaptive/AdaptiveController.h"
 #include "config/Config.h"
 #include "core/GlibPtr.h"
 #include "pipeline/Platform.h"
@@ -41,6 +42,8 @@ public:
 	int port() const { return http_ ? http_->port() : 0; }
 	StreamPipeline &pipeline() { return *pipeline_; }
 	ViewerManager &viewers() { return *viewers_; }
+	/* Null when [adaptive] enabled = false. */
+	AdaptiveController *adaptive() { return adaptive_.get(); }
 
 	/* The /stats document. */
 	std::string statsJson();
@@ -53,6 +56,7 @@ private:
 	std::unique_ptr<StreamPipeline> pipeline_;
 	std::unique_ptr<ViewerManager> viewers_;
 	std::unique_ptr<HttpServer> http_;
+	std::unique_ptr<AdaptiveController> adaptive_;
 	HostStats hostStats_;
 	HostSample hostSample_;
 	SourceGuard hostTimer_;

@@ -10,6 +10,7 @@
 #include <gst/rtp/rtp.h>
 #include <gst/sdp/sdp.h>
 
+#include "adaptive/Remb.h"
 #include "core/Log.h"
 
 GST_DEBUG_CATEGORY_STATIC(wcam_viewer_debug);
@@ -21,6 +22,9 @@ namespace {
 
 /* A leaky queue this long is plenty for one frame burst and stays "small". */
 constexpr guint64 kQueueTimeNs = 200 * GST_MSECOND;
+
+/* Browsers send REMB about once a second; older than this is not news. */
+constexpr int64_t kRembMaxAgeUs = 5 * G_USEC_PER_SEC;
 
 /*
  * What webrtcbin's threads may hold: a weak token and the target. The
@@ -120,9 +124,15 @@ ViewerRtcStats parseStats(const GstStructure *reply)
 }
 
 /* streaming thread: give the peer's payload type to every packet and caps. */
+struct PayloadRewrite {
+	guint pt;
+	CapsPtr caps; /* what webrtcbin was told it gets (codec preferences) */
+};
+
 GstPadProbeReturn rewritePayloadType(GstPad *, GstPadProbeInfo *info, gpointer data)
 {
-	guint pt = GPOINTER_TO_UINT(data);
+	auto *state = static_cast<PayloadRewrite *>(data);
+	guint pt = state->pt;
 	auto rewrite = [pt](GstBuffer *buffer) {
 		GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
 		if (gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp)) {
@@ -144,6 +154,18 @@ GstPadProbeReturn rewritePayloadType(GstPad *, GstPadProbeInfo *info, gpointer d
 			rewrite(buffer);
 		}
 		GST_PAD_PROBE_INFO_DATA(info) = list;
+	} else if (info->type & GST_PAD_PROBE_TYPE_QUERY_UPSTREAM) {
+		/* webrtcbin asks what it will get: the peer's payload type. */
+		GstQuery *query = GST_PAD_PROBE_INFO_QUERY(info);
+		if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
+			GstCaps *filter = nullptr;
+			gst_query_parse_caps(query, &filter);
+			GstCaps *result = filter ? gst_caps_intersect(filter, state->caps.get())
+						 : gst_caps_ref(state->caps.get());
+			gst_query_set_caps_result(query, result);
+			gst_caps_unref(result);
+			return GST_PAD_PROBE_HANDLED;
+		}
 	} else if (info->type & GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM) {
 		/*
 		 * webrtcbin only takes the peer's payload type, the tee offers
@@ -170,6 +192,12 @@ GstPadProbeReturn rewritePayloadType(GstPad *, GstPadProbeInfo *info, gpointer d
 			gst_event_parse_caps(event, &caps);
 			GstCaps *fixed = gst_caps_copy(caps);
 			gst_caps_set_simple(fixed, "payload", G_TYPE_INT, static_cast<int>(pt), nullptr);
+			/*
+			 * webrtcbin matches these caps against the peer's offer: the
+			 * offer's profile-level-id stands (see setCodec), not ours.
+			 */
+			gst_structure_remove_fields(gst_caps_get_structure(fixed, 0), "profile-level-id",
+						    "profile", "level", nullptr);
 			GST_PAD_PROBE_INFO_DATA(info) = gst_event_new_caps(fixed);
 			gst_caps_unref(fixed);
 			gst_event_unref(event);
@@ -368,14 +396,16 @@ void ViewerBranch::setCodec(GstCaps *rtpCaps, int payloadType)
 		 * baseline decoder takes our stream), only the payload type is ours
 		 * to match.
 		 */
-		gst_structure_remove_field(s, "profile-level-id");
+		gst_structure_remove_fields(s, "profile-level-id", "profile", "level", nullptr);
 		gst_structure_set(s, "payload", G_TYPE_INT, payloadType, nullptr);
 		GstPtr<GstPad> queueSrc = GstPtr<GstPad>::adopt(gst_element_get_static_pad(queue_.get(), "src"));
 		gst_pad_add_probe(queueSrc.get(),
 				  GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST |
 						  GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM |
-						  GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM),
-				  rewritePayloadType, GUINT_TO_POINTER(payloadType), nullptr);
+						  GST_PAD_PROBE_TYPE_QUERY_BOTH),
+				  rewritePayloadType,
+				  new PayloadRewrite{ guint(payloadType), caps },
+				  [](gpointer data) { delete static_cast<PayloadRewrite *>(data); });
 	}
 	g_object_set(transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
 		     "codec-preferences", caps.get(), nullptr);
@@ -485,14 +515,49 @@ std::string ViewerBranch::localDescription() const
 	return text;
 }
 
+void ViewerBranch::watchRemb()
+{
+	GstPtr<GstElement> rtpbin = GstPtr<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(webrtc_.get()), "rtpbin"));
+	if (!rtpbin)
+		return;
+	/* Bundled: every media shares session 0, which exists once negotiated. */
+	GObject *session = nullptr;
+	g_signal_emit_by_name(rtpbin.get(), "get-internal-session", 0u, &session);
+	if (!session)
+		return;
+	auto *target = new Target{ lifetime_.weak(), this };
+	/* RTCP receive thread: parse here (read only), hand the number over. */
+	signals_.emplace_back(session, "on-receiving-rtcp",
+		G_CALLBACK(+[](GObject *, GstBuffer *buffer, gpointer data) {
+			std::optional<uint64_t> remb = findRemb(buffer);
+			if (!remb)
+				return;
+			uint64_t value = *remb;
+			int64_t at = g_get_monotonic_time();
+			postTo(*static_cast<Target *>(data), [value, at](ViewerBranch *self) {
+				self->remb_ = value;
+				self->rembAtUs_ = at;
+			});
+		}), target, [](gpointer data, GClosure *) { delete static_cast<Target *>(data); });
+	g_object_unref(session);
+	rembWatched_ = true;
+}
+
 void ViewerBranch::requestStats(std::function<void(const ViewerRtcStats &)> done)
 {
+	if (!rembWatched_)
+		watchRemb();
 	Target target{ lifetime_.weak(), this };
 	GstPromise *promise = makePromise([target, done](const GstStructure *reply, const std::string &error) {
 		if (!error.empty() || !reply)
 			return;
 		ViewerRtcStats stats = parseStats(reply);
-		postTo(target, [done, stats](ViewerBranch *) { done(stats); });
+		postTo(target, [done, stats](ViewerBranch *self) {
+			ViewerRtcStats withRemb = stats;
+			if (self->rembAtUs_ && g_get_monotonic_time() - self->rembAtUs_ < kRembMaxAgeUs)
+				withRemb.remb = double(self->remb_);
+			done(withRemb);
+		});
 	});
 	g_signal_emit_by_name(webrtc_.get(), "get-stats", nullptr, promise);
 	gst_promise_unref(promise);

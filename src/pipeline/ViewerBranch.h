@@ -35,6 +35,7 @@ struct ViewerRtcStats {
 	uint64_t pliCount = 0;
 	uint64_t firCount = 0;
 	uint64_t nackCount = 0;
+	double remb = -1; /* bit/s the receiver estimates (REMB), -1 none lately */
 };
 
 class ViewerBranch
@@ -99,6 +100,8 @@ public:
 
 private:
 	void configureIce(const Options &options);
+	/* Read REMB from the RTP session's incoming RTCP, once it exists. */
+	void watchRemb();
 	void setLocal(GstWebRTCSessionDescription *description, SdpCallback done);
 
 	GstPtr<GstElement> bin_;
@@ -107,6 +110,9 @@ private:
 	GstPtr<GstPad> webrtcSink_;
 	std::vector<SignalConnection> signals_;
 	Listener *listener_;
+	bool rembWatched_ = false;
+	uint64_t remb_ = 0;
+	int64_t rembAtUs_ = 0;
 	Lifetime lifetime_;
 };
 

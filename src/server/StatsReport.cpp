@@ -95,10 +95,52 @@ std::string buildStatsJson(const StatsInputs &in)
 		addInt(b, "pli", rtc.pliCount);
 		addInt(b, "fir", rtc.firCount);
 		addInt(b, "nack", rtc.nackCount);
+		json_builder_set_member_name(b, "remb");
+		if (rtc.remb >= 0)
+			json_builder_add_double_value(b, rtc.remb);
+		else
+			json_builder_add_null_value(b);
 		json_builder_end_object(b);
 	});
 	json_builder_end_array(b);
 	addInt(b, "maxViewers", in.viewers.maxViewers());
+
+	json_builder_set_member_name(b, "adaptive");
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "enabled");
+	json_builder_add_boolean_value(b, in.adaptive != nullptr);
+	if (const AdaptiveStatus *a = in.adaptive) {
+		addString(b, "policy", toString(a->policy));
+		addInt(b, "minBitrate", a->minBitrate);
+		addInt(b, "maxBitrate", a->maxBitrate);
+		addInt(b, "targetBitrate", a->targetBitrate);
+		addInt(b, "encoderBitrate", a->encoderBitrate);
+		addDouble(b, "sentBitrate", a->sentBitrate);
+		addInt(b, "level", a->level);
+		addInt(b, "levels", a->levels);
+		addInt(b, "fps", a->format.fps);
+		addInt(b, "width", a->format.width);
+		addInt(b, "height", a->format.height);
+		addString(b, "formatControl", a->formatControl);
+		json_builder_set_member_name(b, "lastChange");
+		if (a->lastChangeAgo >= 0)
+			json_builder_add_double_value(b, a->lastChangeAgo);
+		else
+			json_builder_add_null_value(b);
+		addString(b, "reason", a->lastReason);
+		addInt(b, "changes", a->changes);
+		json_builder_set_member_name(b, "dropping");
+		json_builder_begin_array(b);
+		for (const std::string &id : a->dropping)
+			json_builder_add_string_value(b, id.c_str());
+		json_builder_end_array(b);
+		json_builder_set_member_name(b, "estimates");
+		json_builder_begin_object(b);
+		for (const auto &[id, bitrate] : a->estimates)
+			addDouble(b, id.c_str(), bitrate);
+		json_builder_end_object(b);
+	}
+	json_builder_end_object(b);
 
 	json_builder_set_member_name(b, "host");
 	json_builder_begin_object(b);

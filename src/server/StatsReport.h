@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "adaptive/AdaptiveController.h"
 #include "pipeline/StreamPipeline.h"
 #include "server/ViewerManager.h"
 #include "system/HostStats.h"
@@ -19,6 +20,8 @@ struct StatsInputs {
 	const HostSample &host;
 	double uptimeSeconds;
 	bool latencyStamp;
+	/* Null when the adaptive controller is off. */
+	const AdaptiveStatus *adaptive = nullptr;
 };
 
 std::string buildStatsJson(const StatsInputs &inputs);

@@ -112,11 +112,14 @@ int Viewer::chooseH264Payload(const std::string &offerSdp, std::string &why)
 			if (g_strcmp0(mode, "1"))
 				continue;
 			/* Prefer constrained baseline, which every decoder (and Safari) takes. */
-			const char *profile = gst_structure_get_string(s, "profile-level-id");
+			/* GstSdp gives "profile" (or the raw profile-level-id). */
+			const char *profile = gst_structure_get_string(s, "profile");
+			const char *levelId = gst_structure_get_string(s, "profile-level-id");
 			int score = 1;
-			if (profile && g_str_has_prefix(profile, "42e0"))
+			if (!g_strcmp0(profile, "constrained-baseline") ||
+			    (levelId && g_str_has_prefix(levelId, "42e0")))
 				score = 3;
-			else if (profile && g_str_has_prefix(profile, "42"))
+			else if (!g_strcmp0(profile, "baseline") || (levelId && g_str_has_prefix(levelId, "42")))
 				score = 2;
 			if (score > bestScore) {
 				best = pt;

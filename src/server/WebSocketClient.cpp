@@ -32,6 +32,9 @@ WebSocketClient::~WebSocketClient()
 {
 	messageSignal_.disconnect();
 	closedSignal_.disconnect();
+	/* Still open means the server is going away: say so before closing. */
+	if (!viewerId_.empty())
+		send(byeMessage("server shutting down"));
 	stopViewer("websocket closed");
 	if (soup_websocket_connection_get_state(connection_.get()) == SOUP_WEBSOCKET_STATE_OPEN)
 		soup_websocket_connection_close(connection_.get(), SOUP_WEBSOCKET_CLOSE_GOING_AWAY, nullptr);

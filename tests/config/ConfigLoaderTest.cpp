@@ -733,7 +733,7 @@ TEST_CASE("unknown sections and keys are errors", "[config]")
 		std::string error = singleError("[camera]\nwidht = 640\n", kOrigin + ":camera.widht: ");
 		CHECK(error == kOrigin + ":camera.widht: unknown key (did you mean \"width\"?); known "
 					 "keys in [camera] are source, device, width, height, fps, "
-					 "buffer_size");
+					 "buffer_size, preset");
 	}
 
 	SECTION("unknown key without a close match")

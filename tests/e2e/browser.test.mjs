@@ -143,6 +143,19 @@ async function getJson(base, p) {
 	return { status: res.status, body: await res.json() };
 }
 
+/* The server's view of its viewers, for failure messages. */
+async function viewersBrief(base) {
+	try {
+		const { body } = await getJson(base, '/stats');
+		const viewers = JSON.stringify(body.viewers.map((v) => ({ id: v.id, kind: v.kind, state: v.state,
+			bytesSent: v.bytesSent })));
+		const st = body.stream || {};
+		return `stream frames=${st.frames} flowing=${st.flowing}, viewers ${viewers}`;
+	} catch (e) {
+		return `/stats failed: ${e.message}`;
+	}
+}
+
 /* ------------------------------------------------------------------ */
 /* Page helpers                                                       */
 
@@ -320,7 +333,7 @@ async function main() {
 	}, 20000, 50);
 	const wallTtff = Date.now() - clickAt;
 	require_('viewer goes live after Start', firstFrame,
-		firstFrame ? '' : `state ${(await wcam(page)).state}, status "${(await wcam(page)).status}"`);
+		firstFrame ? '' : `status "${(await wcam(page)).status}", server: ${await viewersBrief(base)}`);
 	log(`time to first frame: ${firstFrame.timeToFirstFrame} ms`);
 	console.log(`time to first frame: ${firstFrame.timeToFirstFrame} ms`);
 	check('time to first frame is plausible',
@@ -409,7 +422,8 @@ async function main() {
 	second.on('pageerror', (e) => pageErrors.push(`second page: ${e.message}`));
 	await second.goto(`${base}/`);
 	const secondLive = await waitFor(async () => ((await wcam(second)).state === 'live' ? true : null), 15000);
-	check('a second viewer page autostarts and goes live', secondLive, (await wcam(second)).status);
+	check('a second viewer page autostarts and goes live', secondLive,
+		secondLive ? '' : `${(await wcam(second)).status}, server: ${await viewersBrief(base)}`);
 	const third = await context.newPage();
 	third.on('pageerror', (e) => pageErrors.push(`third page: ${e.message}`));
 	await third.goto(`${base}/`);
@@ -486,7 +500,8 @@ async function main() {
 	const statusLog = await page.evaluate(() => window.statusLog);
 	check('page shows "reconnecting in N s" after the socket drops',
 		statusLog.some((s) => /reconnecting in \d+ s/.test(s)), JSON.stringify(statusLog.slice(0, 4)));
-	if (check('page reconnects by itself', back, back ? `new id ${back.viewerId}` : (await wcam(page)).status)) {
+	if (check('page reconnects by itself', back, back ? `new id ${back.viewerId}`
+		: `${(await wcam(page)).status}, server: ${await viewersBrief(base)}`)) {
 		check('reconnect got a new viewer id', back.viewerId && back.viewerId !== before.viewerId,
 			`${before.viewerId} -> ${back.viewerId}`);
 		await expectGrowth('after reconnect', async () => (await wcam(page)).framesDecoded, 10000, 2000);

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+#include "adaptive/AdaptiveController.h"
+
+#include <cmath>
+
+#include "core/Log.h"
+#include "pipeline/EncoderControl.h"
+#include "server/ViewerManager.h"
+
+namespace wcam {
+
+namespace {
+
+GstPtr<GstElement> sourceCaps(const StreamPipeline &pipeline)
+{
+	if (!pipeline.pipeline())
+		return {};
+	return GstPtr<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(pipeline.pipeline()), "source_caps"));
+}
+
+} /* namespace */
+
+AdaptiveController::AdaptiveController(const AdaptiveLimits &limits, unsigned intervalMs,
+				       StreamPipeline &pipeline, Sources sources)
+	: limits_(limits), intervalMs_(intervalMs), pipeline_(pipeline), sources_(std::move(sources)),
+	  capsControl_(sourceRenegotiates(pipeline)), startUs_(g_get_monotonic_time()),
+	  gate_(std::make_shared<Gate>())
+{
+	limits_.canScale = limits_.canScale && capsControl_;
+	state_ = initialAdaptiveState(limits_);
+}
+
+AdaptiveController::~AdaptiveController()
+{
+	timer_.reset();
+	if (gatePad_ && gateProbe_)
+		gst_pad_remove_probe(gatePad_.get(), gateProbe_);
+}
+
+bool AdaptiveController::sourceRenegotiates(const StreamPipeline &pipeline)
+{
+	GstPtr<GstElement> caps = sourceCaps(pipeline);
+	if (!caps)
+		return false;
+	/* The element feeding source_caps, behind any converters. */
+	GstPtr<GstPad> sink = GstPtr<GstPad>::adopt(gst_element_get_static_pad(caps.get(), "sink"));
+	GstPtr<GstPad> peer = GstPtr<GstPad>::adopt(sink ? gst_pad_get_peer(sink.get()) : nullptr);
+	if (!peer)
+		return false;
+	GstPtr<GstElement> upstream = GstPtr<GstElement>::adopt(gst_pad_get_parent_element(peer.get()));
+	GstElementFactory *factory = upstream ? gst_element_get_factory(upstream.get()) : nullptr;
+	return factory && g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)), "videotestsrc");
+}
+
+std::vector<ViewerSample> AdaptiveController::viewerSamples(const ViewerManager &viewers)
+{
+	std::vector<ViewerSample> samples;
+	viewers.forEach([&](const Viewer &viewer) {
+		if (viewer.state() != Viewer::State::Connected)
+			return;
+		const ViewerRtcStats &rtc = viewer.rtcStats();
+		samples.push_back({ viewer.id(), rtc.fractionLost, rtc.roundTripTime, rtc.jitter, rtc.remb });
+	});
+	return samples;
+}
+
+void AdaptiveController::start()
+{
+	if (!capsControl_)
+		installFrameGate();
+	if (setEncoderBitrate(pipeline_.encoder(), int(state_.target)))
+		logInfo("adaptive: starting at " + std::to_string(int(state_.target) / 1000) + " kbps, policy " +
+				toString(limits_.policy),
+			{ { "ADAPTIVE_TARGET", std::to_string(int(state_.target)) } });
+	else
+		logWarning("adaptive: the encoder's bitrate cannot be changed live; only the frame rate adapts");
+	timer_.reset(g_timeout_add(intervalMs_, [](gpointer data) -> gboolean {
+		static_cast<AdaptiveController *>(data)->tick();
+		return G_SOURCE_CONTINUE;
+	}, this));
+}
+
+void AdaptiveController::installFrameGate()
+{
+	GstPtr<GstElement> caps = sourceCaps(pipeline_);
+	if (!caps)
+		return;
+	gatePad_ = GstPtr<GstPad>::adopt(gst_element_get_static_pad(caps.get(), "src"));
+	/* streaming thread: keep a frame only when it is due; same caps, fewer frames. */
+	auto *gate = new std::shared_ptr<Gate>(gate_);
+	gateProbe_ = gst_pad_add_probe(gatePad_.get(), GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *, GstPadProbeInfo *info, gpointer data) {
+		Gate &g = **static_cast<std::shared_ptr<Gate> *>(data);
+		int64_t spacing = g.spacingNs.load();
+		GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+		if (spacing <= 0 || !GST_BUFFER_PTS_IS_VALID(buffer))
+			return GST_PAD_PROBE_OK;
+		int64_t pts = int64_t(GST_BUFFER_PTS(buffer));
+		/* The timeline jumped back (restart): start over. */
+		if (g.nextPts >= 0 && g.nextPts - pts > 2 * spacing)
+			g.nextPts = -1;
+		/* A little slack so that jittery timestamps do not halve the rate. */
+		if (g.nextPts >= 0 && pts + spacing / 8 < g.nextPts)
+			return GST_PAD_PROBE_DROP;
+		g.nextPts = (g.nextPts >= 0 && pts - g.nextPts < spacing) ? g.nextPts + spacing : pts + spacing;
+		return GST_PAD_PROBE_OK;
+	}, gate, [](gpointer data) { delete static_cast<std::shared_ptr<Gate> *>(data); });
+}
+
+void AdaptiveController::tick()
+{
+	AdaptiveSnapshot snapshot;
+	snapshot.now = (g_get_monotonic_time() - startUs_) / 1e6;
+	if (sources_.viewers)
+		snapshot.viewers = sources_.viewers();
+	snapshot.sentBitrate = pipeline_.stats().bitrate;
+	if (sources_.host) {
+		HostSample host = sources_.host();
+		snapshot.cpuPercent = host.systemCpuPercent;
+		snapshot.temperature = host.temperatureCelsius;
+		snapshot.throttled = host.throttled;
+	}
+
+	AdaptiveResult result = decideAdaptive(limits_, state_, snapshot);
+	state_ = std::move(result.state);
+	apply(result.actions);
+}
+
+void AdaptiveController::apply(const AdaptiveActions &actions)
+{
+	if (actions.setBitrate)
+		setEncoderBitrate(pipeline_.encoder(), actions.bitrate);
+	if (actions.setFormat)
+		applyFormat(actions.format);
+	for (const std::string &reason : actions.reasons)
+		logInfo("adaptive: " + reason,
+			{ { "ADAPTIVE_TARGET", std::to_string(int(state_.target)) },
+			  { "ADAPTIVE_LEVEL", std::to_string(state_.level) },
+			  { "ADAPTIVE_REASON", reason } });
+}
+
+void AdaptiveController::applyFormat(const AdaptiveFormat &format)
+{
+	if (!capsControl_) {
+		int64_t spacing = format.fps >= limits_.full.fps ? 0 : GST_SECOND / std::max(1, format.fps);
+		gate_->spacingNs = spacing;
+		return;
+	}
+	GstPtr<GstElement> element = sourceCaps(pipeline_);
+	if (!element)
+		return;
+	GstCaps *current = nullptr;
+	g_object_get(element.get(), "caps", &current, nullptr);
+	CapsPtr caps = CapsPtr::adopt(current && !gst_caps_is_any(current) ? gst_caps_copy(current)
+									      : gst_caps_new_empty_simple("video/x-raw"));
+	if (current)
+		gst_caps_unref(current);
+	gst_caps_set_simple(caps.get(), "width", G_TYPE_INT, format.width, "height", G_TYPE_INT,
+			    format.height, "framerate", GST_TYPE_FRACTION, format.fps, 1, nullptr);
+	/* The capsfilter sends a reconfigure upstream; the source renegotiates. */
+	g_object_set(element.get(), "caps", caps.get(), nullptr);
+}
+
+AdaptiveStatus AdaptiveController::status() const
+{
+	AdaptiveStatus s;
+	s.enabled = true;
+	s.policy = limits_.policy;
+	s.minBitrate = limits_.minBitrate;
+	s.maxBitrate = limits_.maxBitrate;
+	s.targetBitrate = int(state_.target);
+	s.encoderBitrate = encoderBitrate(pipeline_.encoder());
+	s.sentBitrate = pipeline_.stats().bitrate;
+	std::vector<AdaptiveFormat> ladder = formatLadder(limits_);
+	s.level = state_.level;
+	s.levels = int(ladder.size());
+	s.format = ladder[std::min<size_t>(state_.level, ladder.size() - 1)];
+	s.formatControl = capsControl_ ? "caps" : "frame-drop";
+	double now = (g_get_monotonic_time() - startUs_) / 1e6;
+	s.lastChangeAgo = state_.lastChangeTime < 0 ? -1 : now - state_.lastChangeTime;
+	s.lastReason = state_.lastReason;
+	s.changes = state_.changes;
+	s.dropping = state_.dropping;
+	for (const auto &[id, e] : state_.viewers)
+		s.estimates.push_back({ id, e.bitrate });
+	return s;
+}
+
+} /* namespace wcam */
