@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The binary's command line: --check-config, --print-pipeline, refusing a broken
+# config with file:section.key errors, environment overrides, SIGHUP reload.
+set -u
+bin="$1"
+tmp=$(mktemp -d)
+trap 'kill $server 2>/dev/null; rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+
+cat > "$tmp/good.ini" <<'INI'
+[camera]
+source = test
+width = 640
+height = 480
+fps = 15
+INI
+out=$("$bin" --config "$tmp/good.ini" --check-config 2>&1) && pass "--check-config accepts a good file" || fail "--check-config refused a good file: $out"
+grep -q "^pipeline: videotestsrc is-live=true" <<<"$out" && pass "--check-config prints the pipeline" || fail "no pipeline line: $out"
+grep -q "framerate=15/1" <<<"$out" && pass "config values reach the pipeline" || fail "fps not applied: $out"
+
+out=$(CAMERA_WIDTH=800 CAMERA_HEIGHT=600 "$bin" --config "$tmp/good.ini" --print-pipeline 2>&1)
+grep -q "width=800,height=600" <<<"$out" && pass "environment overrides the file" || fail "env override missing: $out"
+grep -q "^videotestsrc" <<<"$out" && pass "--print-pipeline prints gst-launch text only" || fail "print-pipeline: $out"
+
+cat > "$tmp/bad.ini" <<'INI'
+[camera]
+width = abc
+fps = 500
+widht = 3
+[network]
+port = 70000
+INI
+out=$("$bin" --config "$tmp/bad.ini" 2>&1); rc=$?
+[ $rc -eq 1 ] && pass "a broken config refuses to start (exit 1)" || fail "exit $rc for a broken config"
+for key in camera.width camera.fps camera.widht network.port; do
+  grep -q "^$tmp/bad.ini:$key: " <<<"$out" && pass "error names $key" || fail "no file:$key error in: $out"
+done
+out=$(CAMERA_FPS=zero "$bin" --config "$tmp/good.ini" --check-config 2>&1) && fail "bad env accepted" || \
+  { grep -q "^env:CAMERA_FPS: " <<<"$out" && pass "a bad environment value is named" || fail "env error: $out"; }
+out=$("$bin" --config "$tmp/missing.ini" 2>&1) && fail "missing file accepted" || \
+  { grep -q "missing.ini: cannot read" <<<"$out" && pass "a missing file is named" || fail "missing: $out"; }
+
+# SIGHUP: a live change is applied, a broken file is refused and nothing stops.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$tmp/run.ini" <<INI
+[camera]
+source = test
+width = 320
+height = 240
+[encoding]
+bitrate = 500k
+[network]
+bind = 127.0.0.1
+port = $port
+INI
+"$bin" --config "$tmp/run.ini" > "$tmp/server.log" 2>&1 &
+server=$!
+for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.2; done
+curl -sf "http://127.0.0.1:$port/health" >/dev/null && pass "server healthy" || fail "server not healthy"
+sed -i 's/bitrate = 500k/bitrate = 800k/; s/width = 320/width = 640/' "$tmp/run.ini"
+kill -HUP $server; sleep 1
+grep -q "reload: bitrate now 800000" "$tmp/server.log" && pass "reload applies the bitrate live" || fail "no live bitrate: $(tail -3 "$tmp/server.log")"
+grep -q "restart the service for \[camera\]" "$tmp/server.log" && pass "reload names what needs a restart" || fail "no restart notice"
+echo "width = nope" >> "$tmp/run.ini"
+kill -HUP $server; sleep 1
+grep -q "reload refused: .*run.ini:network.width: unknown key" "$tmp/server.log" && pass "a broken reload is refused" || fail "bad reload not refused"
+kill -0 $server 2>/dev/null && curl -sf "http://127.0.0.1:$port/health" >/dev/null && pass "still serving after a refused reload" || fail "server died on reload"
+kill -TERM $server; wait $server; rc=$?
+[ $rc -eq 0 ] && pass "SIGTERM stops cleanly" || fail "exit $rc on SIGTERM"
+
+[ $failures -eq 0 ] || { echo "$failures check(s) failed"; exit 1; }
