@@ -7,6 +7,9 @@
 #include "server/WebSocketLimiter.h"
 #include "signaling/Message.h"
 
+GST_DEBUG_CATEGORY_STATIC(wcam_server_debug);
+#define GST_CAT_DEFAULT wcam_server_debug
+
 namespace wcam {
 
 namespace {
@@ -31,6 +34,11 @@ HttpServer::HttpServer(const Config &config, ViewerManager &viewers, Handlers ha
 	: config_(config), viewers_(viewers), handlers_(std::move(handlers)),
 	  files_(config.paths.webRoot), whep_(viewers)
 {
+	static gsize once = 0;
+	if (g_once_init_enter(&once)) {
+		GST_DEBUG_CATEGORY_INIT(wcam_server_debug, "wcam-server", 0, "webrtc-camera HTTP server");
+		g_once_init_leave(&once, 1);
+	}
 }
 
 HttpServer::~HttpServer()
@@ -72,6 +80,8 @@ void HttpServer::onRequest(SoupServer *, SoupServerMessage *message, const char 
 			   GHashTable *, gpointer data)
 {
 	auto *self = static_cast<HttpServer *>(data);
+	GST_DEBUG("%s %s from %s", soup_server_message_get_method(message), path,
+		  soup_server_message_get_remote_host(message));
 	noCache(message);
 	if (!strcmp(path, "/health")) {
 		self->serveHealth(message);
