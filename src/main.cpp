@@ -89,6 +89,8 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	Config config = *result.config;
+	/* --verbose wins over the configured level. */
+	setupLogging(verbose ? LogLevel::Debug : config.debug.logLevel);
 	if (webRoot)
 		config.paths.webRoot = webRoot;
 	if (config.paths.webRoot.empty())

@@ -8,7 +8,7 @@
 #     shipped config, systemd-analyze verify and security (exposure <= 2.0),
 #     presets and the tools, and the installed binary serving the page and
 #     video to a WHEP client (whep-probe),
-#  5. clean up: stop the server, apt-get remove the package.
+#  5. clean up: stop the server, apt-get purge the package.
 #   deb-test.sh WHEP_PROBE
 set -euo pipefail
 
@@ -38,8 +38,8 @@ cleanup() {
 		wait "$server_pid" 2>/dev/null || true
 	fi
 	if [ "$installed_by_us" = 1 ]; then
-		DEBIAN_FRONTEND=noninteractive apt-get remove -y -q webrtc-camera >"$work/remove.log" 2>&1 ||
-			{ echo "FAIL: apt-get remove"; cat "$work/remove.log"; status=1; }
+		DEBIAN_FRONTEND=noninteractive apt-get purge -y -q webrtc-camera >"$work/remove.log" 2>&1 ||
+			{ echo "FAIL: apt-get purge"; cat "$work/remove.log"; status=1; }
 	fi
 	rm -rf "$work"
 	exit "$status"
@@ -69,7 +69,8 @@ tar -C "$source_dir" "${excludes[@]}" -cf - . | tar -C "$tree" -xf -
 du -sh "$tree" | cut -f1
 
 step "dpkg-buildpackage -us -uc -b"
-(cd "$tree" && env -u MAKEFLAGS -u MFLAGS DEB_BUILD_OPTIONS="parallel=$(nproc)" \
+# nocheck: the unit tests ran in this same test run already.
+(cd "$tree" && env -u MAKEFLAGS -u MFLAGS DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" \
 	dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1 ||
 	{ tail -n 80 "$work/build.log"; die "dpkg-buildpackage failed"; }
 deb="$work/webrtc-camera_${version}_${arch}.deb"
