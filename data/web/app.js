@@ -57,7 +57,7 @@
 			width: null, height: null, fps: null, bitrate: null,
 			rtt: null, packetsLost: null, packetsReceived: null,
 			lossPercent: null, framesDecoded: 0, framesDropped: null,
-			viewers: null, maxViewers: null, latencyP50: null,
+			viewers: null, maxViewers: null, latencyP50: null, adaptive: null,
 			latencyStamp: null, decoder: null,
 		},
 		start: () => start(),
@@ -630,6 +630,7 @@
 			st.maxViewers = typeof body.maxViewers === 'number' ? body.maxViewers : null;
 			if (body.stream && typeof body.stream.latencyStamp === 'boolean')
 				st.latencyStamp = body.stream.latencyStamp;
+			st.adaptive = body.adaptive && body.adaptive.enabled ? body.adaptive : null;
 			renderStats();
 		} catch (e) {
 			/* the websocket logic reports outages */
@@ -682,6 +683,11 @@
 		setText('st-latency', lat);
 		setText('st-viewers', st.viewers !== null
 			? (st.maxViewers ? `${st.viewers} / ${st.maxViewers}` : `${st.viewers}`) : '–');
+		/* What the server's quality controller aims for, and its last reason. */
+		const a = st.adaptive;
+		setText('st-target', a ? `${fmtBitrate(a.targetBitrate)} · ${a.width}×${a.height}@${a.fps}` : 'off');
+		setText('st-reason', a && a.reason ? (a.lastChange !== null
+			? `${a.reason} (${Math.round(a.lastChange)} s ago)` : a.reason) : '–');
 		setText('st-frames', st.framesDecoded
 			? `${st.framesDecoded}${st.framesDropped ? ` (${st.framesDropped} dropped)` : ''}` : '–');
 	}

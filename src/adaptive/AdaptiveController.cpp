@@ -112,6 +112,14 @@ void AdaptiveController::tick()
 	snapshot.now = (g_get_monotonic_time() - startUs_) / 1e6;
 	if (sources_.viewers)
 		snapshot.viewers = sources_.viewers();
+	std::map<std::string, std::tuple<double, double, double>> reports;
+	for (ViewerSample &viewer : snapshot.viewers) {
+		auto report = std::make_tuple(viewer.fractionLost, viewer.rtt, viewer.jitter);
+		auto it = lastReports_.find(viewer.id);
+		viewer.fresh = it == lastReports_.end() || it->second != report;
+		reports[viewer.id] = report;
+	}
+	lastReports_ = std::move(reports);
 	snapshot.sentBitrate = pipeline_.stats().bitrate;
 	if (sources_.host) {
 		HostSample host = sources_.host();

@@ -20,8 +20,10 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "adaptive/AdaptiveDecision.h"
@@ -94,6 +96,8 @@ private:
 	Sources sources_;
 	bool capsControl_;
 	AdaptiveState state_;
+	/* Each viewer's last report (loss, RTT, jitter), to tell fresh ones apart. */
+	std::map<std::string, std::tuple<double, double, double>> lastReports_;
 	SourceGuard timer_;
 	int64_t startUs_;
 

@@ -71,7 +71,14 @@ void updateViewer(ViewerEstimate &e, const ViewerSample &s, double now, double d
 		e.minRtt = s.rtt;
 	bool rttRising = s.rtt > 0 && e.minRtt > 0 && s.rtt > e.minRtt + kRttRise &&
 			 s.rtt > 2 * e.minRtt;
-	bool held = now < e.holdUntil;
+	/*
+	 * Cuts only on a report not acted on yet. The first one covers the
+	 * connection set-up, while the viewer's queue dropped packets during
+	 * the DTLS handshake: it says nothing about the path.
+	 */
+	if (s.fresh)
+		e.reports++;
+	bool held = now < e.holdUntil || !s.fresh || e.reports < 2;
 
 	if (!held && loss > kLossHigh) {
 		double next = e.bitrate * (1 - 0.5 * loss);
@@ -80,7 +87,7 @@ void updateViewer(ViewerEstimate &e, const ViewerSample &s, double now, double d
 		cut(e, next, now, "loss " + format("%.0f%%", loss * 100));
 	} else if (!held && rttRising) {
 		cut(e, e.bitrate * 0.9, now, "round-trip time rising to " + format("%.0f ms", s.rtt * 1000));
-	} else if (!held && loss < kLossLow) {
+	} else if (now >= e.holdUntil && loss < kLossLow && !rttRising) {
 		bool recent = now - e.congestedTime < kMemorySeconds;
 		e.bitrate *= std::pow(recent ? kSlowGrowth : kFastGrowth, dt);
 		e.why = "clean network";
@@ -226,7 +233,7 @@ std::vector<AdaptiveFormat> formatLadder(const AdaptiveLimits &limits)
 		AdaptiveFormat next = ladder.back();
 		next.width = evenScale(limits.full.width, step[0], step[1]);
 		next.height = evenScale(limits.full.height, step[0], step[1]);
-		if (next.width < ladder.back().width)
+		if (next.width < ladder.back().width && next.width >= limits.minWidth)
 			ladder.push_back(next);
 	}
 	return ladder;

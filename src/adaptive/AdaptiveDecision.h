@@ -36,6 +36,8 @@ struct ViewerSample {
 	double rtt = -1;	 /* seconds, -1 unknown */
 	double jitter = 0;	 /* seconds */
 	double remb = -1;	 /* bit/s the receiver estimates, -1 none */
+	/* A receiver report not seen before (stats are polled faster than RRs come). */
+	bool fresh = true;
 };
 
 struct AdaptiveSnapshot {
@@ -63,6 +65,7 @@ struct AdaptiveLimits {
 	AdaptiveFormat full;	    /* the configured picture */
 	int minFps = 10;	    /* hardware floor */
 	bool canScale = true;	    /* the source can change its resolution */
+	int minWidth = 0;	    /* never scale below (the latency stamp needs 608) */
 	double cpuHigh = 85;
 	double cpuLow = 60;
 	double tempHigh = 80;
@@ -84,6 +87,7 @@ struct ViewerEstimate {
 	double congestedAt = 0;	    /* estimate when it last congested, 0 none */
 	double congestedTime = -1e9;
 	double minRtt = -1;
+	int reports = 0; /* fresh receiver reports seen */
 	std::string why; /* its last reason */
 };
 

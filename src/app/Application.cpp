@@ -10,6 +10,7 @@
 #include "core/Log.h"
 #include "core/SystemdNotify.h"
 #include "pipeline/EncoderControl.h"
+#include "pipeline/LatencyStamp.h"
 #include "server/StatsReport.h"
 
 namespace wcam {
@@ -84,6 +85,9 @@ bool Application::start(std::string &error)
 		AdaptiveController::Sources sources;
 		sources.viewers = [this]() { return AdaptiveController::viewerSamples(*viewers_); };
 		sources.host = [this]() { return hostSample_; };
+		/* A scaled-down picture could no longer carry the latency stamp. */
+		if (config_.debug.latencyStamp)
+			limits.minWidth = kStampWidth;
 		adaptive_ = std::make_unique<AdaptiveController>(limits, config_.adaptive.interval * 1000,
 								 *pipeline_, std::move(sources));
 		adaptive_->start();
@@ -159,7 +163,10 @@ void Application::reload()
 	needsRestart(next.debug.latencyStamp != cur.debug.latencyStamp, "[debug] latency_stamp");
 	needsRestart(next.paths.webRoot != cur.paths.webRoot, "[network] web_root");
 
-	if (next.encoding.bitrate != cur.encoding.bitrate) {
+	if (next.encoding.bitrate != cur.encoding.bitrate && adaptive_) {
+		/* The controller owns the encoder's bitrate; it would undo ours. */
+		restart.push_back("[encoding] bitrate (managed by [adaptive] while enabled)");
+	} else if (next.encoding.bitrate != cur.encoding.bitrate) {
 		if (setEncoderBitrate(pipeline_->encoder(), next.encoding.bitrate))
 			logInfo("reload: bitrate now " + std::to_string(next.encoding.bitrate) + " bit/s");
 		else

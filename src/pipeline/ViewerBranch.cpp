@@ -234,6 +234,16 @@ ViewerBranch::ViewerBranch(const std::string &name, const Options &options, List
 	webrtcSink_ = GstPtr<GstPad>::adopt(gst_element_request_pad_simple(webrtc_.get(), "sink_%u"));
 	gst_pad_link(queueSrc.get(), webrtcSink_.get());
 
+	/* streaming thread: drop buffers (not events) until openGate(). */
+	gateOpen_ = new std::atomic<bool>(false);
+	gst_pad_add_probe(queueSink.get(),
+			  GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+			  [](GstPad *, GstPadProbeInfo *, gpointer data) {
+				  auto *open = static_cast<std::atomic<bool> *>(data);
+				  return open->load() ? GST_PAD_PROBE_REMOVE : GST_PAD_PROBE_DROP;
+			  },
+			  gateOpen_, [](gpointer data) { delete static_cast<std::atomic<bool> *>(data); });
+
 	configureIce(options);
 
 	auto *target = new Target{ lifetime_.weak(), this };
@@ -410,6 +420,14 @@ void ViewerBranch::setCodec(GstCaps *rtpCaps, int payloadType)
 	g_object_set(transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
 		     "codec-preferences", caps.get(), nullptr);
 	gst_object_unref(transceiver);
+}
+
+void ViewerBranch::openGate()
+{
+	/* The probe (and the flag with it) goes away at the next buffer. */
+	if (gateOpen_)
+		gateOpen_->store(true);
+	gateOpen_ = nullptr;
 }
 
 void ViewerBranch::setLocal(GstWebRTCSessionDescription *description, SdpCallback done)

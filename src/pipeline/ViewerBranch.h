@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -77,6 +78,13 @@ public:
 	 */
 	void setCodec(GstCaps *rtpCaps, int payloadType = -1);
 
+	/*
+	 * Media passes only once the peer is connected: packets queued during
+	 * the ICE/DTLS handshake would reach it late and with a gap, which the
+	 * receiver counts as loss (and the adaptive controller as congestion).
+	 */
+	void openGate();
+
 	/* We offer (websocket viewers): create-offer + set-local-description. */
 	void createOffer(SdpCallback done);
 	void setRemoteAnswer(const std::string &sdp, DoneCallback done);
@@ -108,6 +116,8 @@ private:
 	GstPtr<GstElement> queue_;
 	GstPtr<GstElement> webrtc_;
 	GstPtr<GstPad> webrtcSink_;
+	/* Owned by the gate probe on the queue's sink pad, read by the streaming thread. */
+	std::atomic<bool> *gateOpen_ = nullptr;
 	std::vector<SignalConnection> signals_;
 	Listener *listener_;
 	bool rembWatched_ = false;

@@ -228,6 +228,7 @@ void Viewer::onConnectionState(GstWebRTCPeerConnectionState state)
 {
 	if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && state_ != State::Connected) {
 		setState(State::Connected);
+		branch_->openGate();
 		logInfo("viewer " + id_ + " connected", { { "VIEWER_ID", id_ }, { "REMOTE_ADDR", remote_ } });
 		/* Its first picture must not wait for the next scheduled keyframe. */
 		pipeline_.requestKeyframe("viewer joined");

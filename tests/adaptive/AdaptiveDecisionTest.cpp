@@ -355,8 +355,9 @@ TEST_CASE("flapping input does not make the controller flap", "[adaptive]")
 		double lastCut = -100;
 		for (int i = 0; i < 60; i++) {
 			lossy = !lossy;
+			double before = run.state.target;
 			const AdaptiveResult &r = run.step(run.viewers({ viewer("a", lossy ? 0.1 : 0) }));
-			if (r.actions.setBitrate && r.actions.bitrate < r.state.viewers.at("a").congestedAt) {
+			if (r.actions.setBitrate && r.actions.bitrate < before) {
 				CHECK(run.t - 1 - lastCut >= 3);
 				lastCut = run.t - 1;
 				cuts++;
@@ -377,4 +378,25 @@ TEST_CASE("viewers that leave are forgotten", "[adaptive]")
 	run.step(run.viewers({ viewer("a") }));
 	CHECK(run.state.viewers.count("slow") == 0);
 	CHECK(run.state.target == 1500000);
+}
+
+TEST_CASE("only fresh reports cut, and not the first one", "[adaptive]")
+{
+	Run run(testLimits());
+	/* The first report covers the connection set-up. */
+	run.step(run.viewers({ viewer("a", 0.3) }));
+	CHECK(run.state.target == 1500000);
+
+	ViewerSample stale = viewer("a", 0.3);
+	stale.fresh = false;
+	run.step(run.viewers({ stale }));
+	CHECK(run.state.target == 1500000);
+
+	run.step(run.viewers({ viewer("a", 0.3) }));
+	CHECK(run.state.target < 1500000);
+	double cut = run.state.target;
+	/* The same report polled again after the hold: no second cut. */
+	for (int i = 0; i < 5; i++)
+		run.step(run.viewers({ stale }));
+	CHECK(run.state.target == cut);
 }

@@ -51,6 +51,9 @@ width = 320
 height = 240
 [encoding]
 bitrate = 500k
+[adaptive]
+# The controller owns the bitrate when enabled; here reload sets it.
+enabled = false
 [network]
 bind = 127.0.0.1
 port = $port

@@ -761,7 +761,7 @@ TEST_CASE("unknown sections and keys are errors", "[config]")
 		std::string error = singleError("[camrea]\nwidth = 640\n", kOrigin + ":camrea: ");
 		CHECK(error == kOrigin + ":camrea: unknown section [camrea] (did you mean \"camera\"?); "
 					 "known sections are camera, encoding, network, performance, "
-					 "pipeline, debug");
+					 "pipeline, adaptive, debug");
 	}
 
 	SECTION("section names are case-sensitive")
@@ -1034,5 +1034,85 @@ TEST_CASE("the shipped config.ini", "[config]")
 		CHECK(config.pipeline.source.rfind("v4l2src device=/dev/video0", 0) == 0);
 		CHECK_FALSE(config.network.iceServers.empty());
 		CHECK_FALSE(config.network.iceAddresses.empty());
+	}
+}
+
+TEST_CASE("[adaptive] keys", "[config]")
+{
+	SECTION("defaults")
+	{
+		const Config config = requireConfig(parse(""));
+		const AdaptiveConfig &a = config.adaptive;
+		CHECK(a.enabled);
+		CHECK(a.minBitrate == 250000);
+		CHECK(a.maxBitrate == 1500000);
+		CHECK(a.interval == 1);
+		CHECK(a.cpuHigh == 85);
+		CHECK(a.cpuLow == 60);
+		CHECK(a.tempHigh == 80);
+		CHECK(a.tempLow == 70);
+		CHECK(a.policy == AdaptivePolicy::Weakest);
+		CHECK(std::string(toString(AdaptivePolicy::Median)) == "median");
+	}
+
+	SECTION("every key is parsed")
+	{
+		const Config config = requireConfig(parse("[adaptive]\nenabled = no\nmin_bitrate = 300k\n"
+							  "max_bitrate = 2.5M\ninterval = 2\ncpu_high = 90\n"
+							  "cpu_low = 50\ntemp_high = 75\ntemp_low = 65\n"
+							  "policy = median\n"));
+		const AdaptiveConfig &a = config.adaptive;
+		CHECK_FALSE(a.enabled);
+		CHECK(a.minBitrate == 300000);
+		CHECK(a.maxBitrate == 2500000);
+		CHECK(a.interval == 2);
+		CHECK(a.cpuHigh == 90);
+		CHECK(a.cpuLow == 50);
+		CHECK(a.tempHigh == 75);
+		CHECK(a.tempLow == 65);
+		CHECK(a.policy == AdaptivePolicy::Median);
+		CHECK(requireConfig(parse("[adaptive]\npolicy = FIXED\n")).adaptive.policy == AdaptivePolicy::Fixed);
+	}
+
+	SECTION("bad values name file:section.key")
+	{
+		singleError("[adaptive]\nenabled = maybe\n", kOrigin + ":adaptive.enabled: \"maybe\" is not a boolean");
+		singleError("[adaptive]\nmin_bitrate = 10\n", kOrigin + ":adaptive.min_bitrate: \"10\" is out of range");
+		singleError("[adaptive]\nmax_bitrate = fast\n", kOrigin + ":adaptive.max_bitrate: \"fast\" is not a number");
+		singleError("[adaptive]\ninterval = 0\n", kOrigin + ":adaptive.interval: \"0\" is out of range");
+		singleError("[adaptive]\ncpu_high = 101\n", kOrigin + ":adaptive.cpu_high: \"101\" is out of range");
+		singleError("[adaptive]\ncpu_low = x\n", kOrigin + ":adaptive.cpu_low: \"x\" is not a number");
+		singleError("[adaptive]\ntemp_high = 200\n", kOrigin + ":adaptive.temp_high: \"200\" is out of range");
+		singleError("[adaptive]\ntemp_low = 10\n", kOrigin + ":adaptive.temp_low: \"10\" is out of range");
+		std::string e = singleError("[adaptive]\npolicy = strongest\n",
+					    kOrigin + ":adaptive.policy: \"strongest\" is not a valid policy");
+		CHECK_THAT(e, Catch::Contains("weakest, median, fixed"));
+		singleError("[adaptive]\npolcy = weakest\n", kOrigin + ":adaptive.polcy: unknown key (did you mean \"policy\"?)");
+	}
+
+	SECTION("pairs must leave room for hysteresis")
+	{
+		singleError("[adaptive]\nmin_bitrate = 2M\nmax_bitrate = 1M\n",
+			    kOrigin + ":adaptive.min_bitrate: 2000000 is above max_bitrate 1000000");
+		singleError("[adaptive]\ncpu_low = 85\n", kOrigin + ":adaptive.cpu_low: 85 is not below cpu_high 85");
+		singleError("[adaptive]\ntemp_high = 60\n", kOrigin + ":adaptive.temp_low: 70 is not below temp_high 60");
+	}
+
+	SECTION("the shipped config.ini documents them with their defaults")
+	{
+		const std::string text = readText(sourceDir() + "/data/config/config.ini");
+		const AdaptiveConfig d;
+		for (const std::string &line : { std::string("[adaptive]"), std::string("# enabled = true"),
+						  "# min_bitrate = " + std::to_string(d.minBitrate),
+						  "# max_bitrate = " + std::to_string(d.maxBitrate),
+						  "# interval = " + std::to_string(d.interval),
+						  "# cpu_high = " + std::to_string(d.cpuHigh),
+						  "# cpu_low = " + std::to_string(d.cpuLow),
+						  "# temp_high = " + std::to_string(d.tempHigh),
+						  "# temp_low = " + std::to_string(d.tempLow),
+						  std::string("# policy = ") + toString(d.policy) }) {
+			INFO(line);
+			CHECK(text.find(line + "\n") != std::string::npos);
+		}
 	}
 }

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The runtime controller on a real test-source pipeline, with the host
+ * stats injected: CPU pressure makes the frame rate and then the size step
+ * down, calm brings them back. What is checked is what the encoder really
+ * produces, not what the controller believes.
+ */
+#include <catch2/catch.hpp>
+
+#include <functional>
+
+#include "adaptive/AdaptiveController.h"
+#include "pipeline/EncoderControl.h"
+#include "pipeline/Platform.h"
+
+using namespace wcam;
+
+namespace {
+
+bool runUntil(const std::function<bool()> &done, double seconds)
+{
+	gint64 deadline = g_get_monotonic_time() + gint64(seconds * G_USEC_PER_SEC);
+	while (!done()) {
+		if (g_get_monotonic_time() > deadline)
+			return false;
+		g_main_context_iteration(nullptr, FALSE);
+		g_usleep(2000);
+	}
+	return true;
+}
+
+Config testConfig()
+{
+	Config config;
+	config.camera.source = SourceKind::Test;
+	config.camera.width = 320;
+	config.camera.height = 240;
+	config.camera.fps = 30;
+	config.encoding.encoder = EncoderKind::X264;
+	config.encoding.bitrate = 600000;
+	return config;
+}
+
+struct Pipeline {
+	SystemPlatform platform;
+	std::unique_ptr<StreamPipeline> stream;
+
+	explicit Pipeline(const Config &config)
+	{
+		stream = std::make_unique<StreamPipeline>(describePipeline(config, platform), false,
+							  StreamPipeline::Callbacks{});
+		std::string error;
+		INFO(error);
+		REQUIRE(stream->start(error));
+		REQUIRE(runUntil([this]() { return stream->flowing(); }, 10));
+	}
+};
+
+AdaptiveLimits fastLimits(const Config &config)
+{
+	AdaptiveLimits limits = AdaptiveLimits::from(config.adaptive, config.camera,
+						     config.encoding.bitrate, false, true);
+	limits.hotSeconds = 0.5;
+	limits.coolSeconds = 1.5;
+	limits.stepHoldSeconds = 2.5;
+	return limits;
+}
+
+/* The encoder's output settles on `fps` and the source caps on the size. */
+bool produces(StreamPipeline &stream, const AdaptiveFormat &format, double seconds)
+{
+	return runUntil([&]() {
+		StreamStats s = stream.stats();
+		return s.width == format.width && s.height == format.height &&
+		       std::abs(s.fps - format.fps) <= 2.5;
+	}, seconds);
+}
+
+} /* namespace */
+
+TEST_CASE("CPU pressure: frame rate, then size, step down and come back", "[adaptive]")
+{
+	Config config = testConfig();
+	Pipeline pipeline(config);
+	AdaptiveLimits limits = fastLimits(config);
+	double cpu = 97;
+	AdaptiveController::Sources sources;
+	sources.host = [&cpu]() {
+		HostSample sample;
+		sample.systemCpuPercent = cpu;
+		return sample;
+	};
+	AdaptiveController controller(limits, 200, *pipeline.stream, sources);
+	REQUIRE(AdaptiveController::sourceRenegotiates(*pipeline.stream));
+	controller.start();
+	CHECK(encoderBitrate(pipeline.stream->encoder()) == 600000);
+
+	std::vector<AdaptiveFormat> ladder = formatLadder(controller.limits());
+	REQUIRE(ladder.size() == 5);
+	for (size_t level = 1; level < ladder.size(); level++) {
+		INFO("down to level " << level << ": " << ladder[level].width << "x" << ladder[level].height
+				      << "@" << ladder[level].fps << "; stats " << pipeline.stream->stats().width
+				      << "x" << pipeline.stream->stats().height << "@"
+				      << pipeline.stream->stats().fps);
+		REQUIRE(runUntil([&]() { return controller.state().level == int(level); }, 6));
+		CHECK(produces(*pipeline.stream, ladder[level], 4));
+		CHECK(pipeline.stream->flowing());
+	}
+	CHECK(controller.status().lastReason.find("CPU 97%") != std::string::npos);
+
+	cpu = 20;
+	for (int level = int(ladder.size()) - 2; level >= 0; level--) {
+		INFO("up to level " << level);
+		REQUIRE(runUntil([&]() { return controller.state().level == level; }, 6));
+		CHECK(produces(*pipeline.stream, ladder[level], 4));
+	}
+	CHECK(pipeline.stream->flowing());
+	CHECK(controller.status().changes == 8);
+}
+
+TEST_CASE("camera sources keep their caps: the frame rate drops frames instead", "[adaptive]")
+{
+	/* An override source is not a videotestsrc: treated like a camera. */
+	Config config = testConfig();
+	config.pipeline.source = "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 ! identity";
+	Pipeline pipeline(config);
+	REQUIRE_FALSE(AdaptiveController::sourceRenegotiates(*pipeline.stream));
+
+	AdaptiveLimits limits = fastLimits(config);
+	double temperature = 85;
+	AdaptiveController::Sources sources;
+	sources.host = [&temperature]() {
+		HostSample sample;
+		sample.systemCpuPercent = 10;
+		sample.temperatureCelsius = temperature;
+		return sample;
+	};
+	AdaptiveController controller(limits, 200, *pipeline.stream, sources);
+	controller.start();
+	/* No scaling without renegotiation: 30 -> 20 -> 15 fps only. */
+	REQUIRE(formatLadder(controller.limits()).size() == 3);
+	REQUIRE(runUntil([&]() { return controller.state().level == 2; }, 10));
+	CHECK(produces(*pipeline.stream, { 15, 320, 240 }, 4));
+	CHECK(controller.status().formatControl == "frame-drop");
+
+	temperature = 50;
+	REQUIRE(runUntil([&]() { return controller.state().level == 0; }, 10));
+	CHECK(produces(*pipeline.stream, { 30, 320, 240 }, 4));
+}
