@@ -13,21 +13,13 @@
 #include "pipeline/EncoderControl.h"
 #include "pipeline/Platform.h"
 
+#include "support/TestSupport.h"
+
 using namespace wcam;
 
 namespace {
 
-bool runUntil(const std::function<bool()> &done, double seconds)
-{
-	gint64 deadline = g_get_monotonic_time() + gint64(seconds * G_USEC_PER_SEC);
-	while (!done()) {
-		if (g_get_monotonic_time() > deadline)
-			return false;
-		g_main_context_iteration(nullptr, FALSE);
-		g_usleep(2000);
-	}
-	return true;
-}
+using test::runUntil;
 
 Config testConfig()
 {

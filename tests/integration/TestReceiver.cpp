@@ -98,18 +98,6 @@ GBytes *sendAndWait(SoupSession *session, SoupMessage *message, GError **error)
 
 } /* namespace */
 
-bool runUntil(const std::function<bool()> &done, double seconds)
-{
-	gint64 deadline = g_get_monotonic_time() + gint64(seconds * G_USEC_PER_SEC);
-	while (!done()) {
-		if (g_get_monotonic_time() > deadline)
-			return false;
-		g_main_context_iteration(nullptr, FALSE);
-		g_usleep(2000);
-	}
-	return true;
-}
-
 TestReceiver::TestReceiver(std::string name) : name_(std::move(name))
 {
 	gAlive[this] = std::make_shared<char>(0);

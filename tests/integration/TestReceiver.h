@@ -14,6 +14,8 @@
 #include <gst/gst.h>
 #include <libsoup/soup.h>
 
+#include "support/TestSupport.h"
+
 namespace wcam::test {
 
 class TestReceiver
@@ -65,8 +67,5 @@ private:
 	guint whepStatus_ = 0;
 	bool vanished_ = false;
 };
-
-/* Iterate the default main context until `done` or `seconds` pass. */
-bool runUntil(const std::function<bool()> &done, double seconds);
 
 } /* namespace wcam::test */

@@ -9,24 +9,13 @@
 
 #include "server/StaticFiles.h"
 
+#include "support/TestSupport.h"
+
 using namespace wcam;
 
 namespace {
 
-/* Symlinks are removed, never followed. */
-void removeTree(const std::string &path)
-{
-	if (!g_file_test(path.c_str(), G_FILE_TEST_IS_SYMLINK) &&
-	    g_file_test(path.c_str(), G_FILE_TEST_IS_DIR)) {
-		GDir *dir = g_dir_open(path.c_str(), 0, nullptr);
-		if (dir) {
-			while (const char *name = g_dir_read_name(dir))
-				removeTree(path + "/" + name);
-			g_dir_close(dir);
-		}
-	}
-	g_remove(path.c_str());
-}
+using test::removeTree;
 
 /* A web root next to a "secret" directory that must stay unreachable. */
 class WebTree

@@ -9,23 +9,13 @@
 
 #include "system/HostStats.h"
 
+#include "support/TestSupport.h"
+
 using namespace wcam;
 
 namespace {
 
-void removeTree(const std::string &path)
-{
-	if (!g_file_test(path.c_str(), G_FILE_TEST_IS_SYMLINK) &&
-	    g_file_test(path.c_str(), G_FILE_TEST_IS_DIR)) {
-		GDir *dir = g_dir_open(path.c_str(), 0, nullptr);
-		if (dir) {
-			while (const char *name = g_dir_read_name(dir))
-				removeTree(path + "/" + name);
-			g_dir_close(dir);
-		}
-	}
-	g_remove(path.c_str());
-}
+using test::removeTree;
 
 /* A fake root with /proc and /sys laid out like the real ones. */
 class FakeRoot
