@@ -43,6 +43,38 @@ void postTo(const Target &target, std::function<void(ViewerBranch *)> work)
 	});
 }
 
+/*
+ * Follow one of webrtcbin's state properties. The notify handler runs on
+ * webrtcbin's thread and only reads the value; `deliver` runs on the main
+ * thread, and only while `alive` does.
+ */
+template<typename Enum>
+struct StateWatch {
+	std::weak_ptr<char> alive;
+	const char *property;
+	std::function<void(Enum)> deliver;
+};
+
+template<typename Enum>
+SignalConnection watchState(GstElement *webrtc, const char *property, std::weak_ptr<char> alive,
+			    std::function<void(Enum)> deliver)
+{
+	std::string signal = std::string("notify::") + property;
+	auto *watch = new StateWatch<Enum>{ std::move(alive), property, std::move(deliver) };
+	return SignalConnection(
+		webrtc, signal.c_str(),
+		G_CALLBACK(+[](GObject *object, GParamSpec *, gpointer data) {
+			auto *w = static_cast<StateWatch<Enum> *>(data);
+			Enum value;
+			g_object_get(object, w->property, &value, nullptr);
+			postToMain([alive = w->alive, deliver = w->deliver, value]() {
+				if (!alive.expired())
+					deliver(value);
+			});
+		}),
+		watch, [](gpointer data, GClosure *) { delete static_cast<StateWatch<Enum> *>(data); });
+}
+
 using PromiseHandler = std::function<void(const GstStructure *reply, const std::string &error)>;
 
 /* `handler` runs on webrtcbin's thread: copy what it needs, then post. */
@@ -258,37 +290,18 @@ ViewerBranch::ViewerBranch(const std::string &name, const Options &options, List
 			});
 		}), target, destroyTarget);
 
-	auto *target2 = new Target{ lifetime_.weak(), this };
-	signals_.emplace_back(webrtc_.get(), "notify::ice-connection-state",
-		G_CALLBACK(+[](GObject *object, GParamSpec *, gpointer data) {
-			GstWebRTCICEConnectionState state;
-			g_object_get(object, "ice-connection-state", &state, nullptr);
-			postTo(*static_cast<Target *>(data), [state](ViewerBranch *self) {
-				self->listener_->onIceConnectionState(state);
-			});
-		}), target2, destroyTarget);
-
-	auto *target3 = new Target{ lifetime_.weak(), this };
-	signals_.emplace_back(webrtc_.get(), "notify::connection-state",
-		G_CALLBACK(+[](GObject *object, GParamSpec *, gpointer data) {
-			GstWebRTCPeerConnectionState state;
-			g_object_get(object, "connection-state", &state, nullptr);
-			postTo(*static_cast<Target *>(data), [state](ViewerBranch *self) {
-				self->listener_->onConnectionState(state);
-			});
-		}), target3, destroyTarget);
-
-	auto *target4 = new Target{ lifetime_.weak(), this };
-	signals_.emplace_back(webrtc_.get(), "notify::ice-gathering-state",
-		G_CALLBACK(+[](GObject *object, GParamSpec *, gpointer data) {
-			GstWebRTCICEGatheringState state;
-			g_object_get(object, "ice-gathering-state", &state, nullptr);
-			if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
-				return;
-			postTo(*static_cast<Target *>(data), [](ViewerBranch *self) {
-				self->listener_->onGatheringComplete();
-			});
-		}), target4, destroyTarget);
+	signals_.push_back(watchState<GstWebRTCICEConnectionState>(
+		webrtc_.get(), "ice-connection-state", lifetime_.weak(),
+		[this](GstWebRTCICEConnectionState state) { listener_->onIceConnectionState(state); }));
+	signals_.push_back(watchState<GstWebRTCPeerConnectionState>(
+		webrtc_.get(), "connection-state", lifetime_.weak(),
+		[this](GstWebRTCPeerConnectionState state) { listener_->onConnectionState(state); }));
+	signals_.push_back(watchState<GstWebRTCICEGatheringState>(
+		webrtc_.get(), "ice-gathering-state", lifetime_.weak(),
+		[this](GstWebRTCICEGatheringState state) {
+			if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+				listener_->onGatheringComplete();
+		}));
 }
 
 ViewerBranch::~ViewerBranch()
