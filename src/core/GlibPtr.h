@@ -12,7 +12,6 @@
 
 #include <glib-object.h>
 #include <gst/gst.h>
-#include <json-glib/json-glib.h>
 
 namespace wcam {
 
@@ -99,16 +98,6 @@ struct MiniObjectTraits {
 	static void unref(gpointer ptr) { gst_mini_object_unref(GST_MINI_OBJECT_CAST(ptr)); }
 };
 
-struct JsonNodeTraits {
-	static void ref(JsonNode *node) { json_node_ref(node); }
-	static void unref(JsonNode *node) { json_node_unref(node); }
-};
-
-struct MainContextTraits {
-	static void ref(GMainContext *ctx) { g_main_context_ref(ctx); }
-	static void unref(GMainContext *ctx) { g_main_context_unref(ctx); }
-};
-
 /* Elements, pads, bins, buses, ICE agents: anything derived from GstObject. */
 template<typename T>
 using GstPtr = GRef<T, GstObjectTraits>;
@@ -122,9 +111,6 @@ using CapsPtr = GRef<GstCaps, CapsTraits>;
 /* Events, buffers, messages, queries, samples. */
 template<typename T>
 using MiniObjectPtr = GRef<T, MiniObjectTraits>;
-
-using JsonNodePtr = GRef<JsonNode, JsonNodeTraits>;
-using MainContextPtr = GRef<GMainContext, MainContextTraits>;
 
 /*
  * A signal handler that disconnects when this object dies. It keeps the
@@ -204,9 +190,6 @@ public:
 			g_source_remove(id_);
 		id_ = id;
 	}
-
-	/* The source removed itself (returned G_SOURCE_REMOVE). */
-	void forget() { id_ = 0; }
 
 	explicit operator bool() const { return id_ != 0; }
 

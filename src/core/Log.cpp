@@ -107,21 +107,6 @@ void setupLogging(LogLevel level)
 	}
 }
 
-bool parseLogLevel(const std::string &text, LogLevel &level)
-{
-	if (text == "debug")
-		level = LogLevel::Debug;
-	else if (text == "info")
-		level = LogLevel::Info;
-	else if (text == "warning")
-		level = LogLevel::Warning;
-	else if (text == "error")
-		level = LogLevel::Error;
-	else
-		return false;
-	return true;
-}
-
 void logMessage(LogLevel level, const std::string &message, const LogFields &fields)
 {
 	std::vector<GLogField> logFields;

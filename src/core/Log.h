@@ -20,7 +20,6 @@ using LogFields = std::vector<std::pair<std::string, std::string>>;
 
 /* Messages below `level` are dropped. Call once at start. */
 void setupLogging(LogLevel level);
-bool parseLogLevel(const std::string &text, LogLevel &level);
 
 void logMessage(LogLevel level, const std::string &message, const LogFields &fields = {});
 

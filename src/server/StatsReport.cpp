@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "server/StatsReport.h"
 
+#include <optional>
+#include <type_traits>
+
 #include <json-glib/json-glib.h>
 
 namespace wcam {
@@ -34,6 +37,25 @@ void addString(JsonBuilder *b, const char *name, const std::string &value)
 {
 	json_builder_set_member_name(b, name);
 	json_builder_add_string_value(b, value.c_str());
+}
+
+/* A number, or null when it is not known (yet). */
+template<typename T>
+void addOptional(JsonBuilder *b, const char *name, const std::optional<T> &value)
+{
+	json_builder_set_member_name(b, name);
+	if (!value)
+		json_builder_add_null_value(b);
+	else if constexpr (std::is_integral_v<T>)
+		json_builder_add_int_value(b, *value);
+	else
+		json_builder_add_double_value(b, *value);
+}
+
+/* Our "unknown" sentinel for values that are never negative. */
+std::optional<double> known(double value)
+{
+	return value >= 0 ? std::optional<double>(value) : std::nullopt;
 }
 
 } /* namespace */
@@ -84,22 +106,14 @@ std::string buildStatsJson(const StatsInputs &in)
 		addDouble(b, "connectedFor", (now - viewer.createdUs()) / 1e6);
 		addInt(b, "bytesSent", rtc.bytesSent);
 		addInt(b, "packetsSent", rtc.packetsSent);
-		json_builder_set_member_name(b, "rtt");
-		if (rtc.roundTripTime >= 0)
-			json_builder_add_double_value(b, rtc.roundTripTime);
-		else
-			json_builder_add_null_value(b);
+		addOptional(b, "rtt", known(rtc.roundTripTime));
 		addDouble(b, "fractionLost", rtc.fractionLost);
 		addInt(b, "packetsLost", rtc.packetsLost);
 		addDouble(b, "jitter", rtc.jitter);
 		addInt(b, "pli", rtc.pliCount);
 		addInt(b, "fir", rtc.firCount);
 		addInt(b, "nack", rtc.nackCount);
-		json_builder_set_member_name(b, "remb");
-		if (rtc.remb >= 0)
-			json_builder_add_double_value(b, rtc.remb);
-		else
-			json_builder_add_null_value(b);
+		addOptional(b, "remb", known(rtc.remb));
 		json_builder_end_object(b);
 	});
 	json_builder_end_array(b);
@@ -122,11 +136,7 @@ std::string buildStatsJson(const StatsInputs &in)
 		addInt(b, "width", a->format.width);
 		addInt(b, "height", a->format.height);
 		addString(b, "formatControl", a->formatControl);
-		json_builder_set_member_name(b, "lastChange");
-		if (a->lastChangeAgo >= 0)
-			json_builder_add_double_value(b, a->lastChangeAgo);
-		else
-			json_builder_add_null_value(b);
+		addOptional(b, "lastChange", known(a->lastChangeAgo));
 		addString(b, "reason", a->lastReason);
 		addInt(b, "changes", a->changes);
 		json_builder_set_member_name(b, "dropping");
@@ -150,16 +160,8 @@ std::string buildStatsJson(const StatsInputs &in)
 	addInt(b, "memAvailable", in.host.memAvailableBytes);
 	addInt(b, "rss", in.host.processRssBytes);
 	addDouble(b, "load1", in.host.loadAverage1);
-	json_builder_set_member_name(b, "temperature");
-	if (in.host.temperatureCelsius)
-		json_builder_add_double_value(b, *in.host.temperatureCelsius);
-	else
-		json_builder_add_null_value(b);
-	json_builder_set_member_name(b, "throttled");
-	if (in.host.throttled)
-		json_builder_add_int_value(b, *in.host.throttled);
-	else
-		json_builder_add_null_value(b);
+	addOptional(b, "temperature", in.host.temperatureCelsius);
+	addOptional(b, "throttled", in.host.throttled);
 	json_builder_end_object(b);
 	json_builder_end_object(b);
 
