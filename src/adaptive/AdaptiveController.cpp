@@ -80,8 +80,22 @@ void AdaptiveController::start()
 	}, this));
 }
 
+void AdaptiveController::reapply()
+{
+	if (!capsControl_)
+		installFrameGate();
+	setEncoderBitrate(pipeline_.encoder(), int(state_.target));
+	std::vector<AdaptiveFormat> ladder = formatLadder(limits_);
+	if (state_.level > 0)
+		applyFormat(ladder[std::min<size_t>(state_.level, ladder.size() - 1)]);
+}
+
 void AdaptiveController::installFrameGate()
 {
+	if (gatePad_ && gateProbe_)
+		gst_pad_remove_probe(gatePad_.get(), gateProbe_);
+	gatePad_.reset();
+	gateProbe_ = 0;
 	GstPtr<GstElement> caps = sourceCaps(pipeline_);
 	if (!caps)
 		return;

@@ -75,6 +75,12 @@ public:
 	/* One decision now (the timer calls this). */
 	void tick();
 
+	/*
+	 * The camera/encoder part was rebuilt with its configured settings:
+	 * put back the current bitrate, format and frame gate.
+	 */
+	void reapply();
+
 	AdaptiveStatus status() const;
 	const AdaptiveState &state() const { return state_; }
 	const AdaptiveLimits &limits() const { return limits_; }

@@ -15,6 +15,18 @@
 
 namespace wcam {
 
+namespace {
+
+/* The HTTP side probes itself this often, and must answer within: */
+constexpr guint kSelfCheckPeriodMs = 2000;
+constexpr guint kSelfCheckTimeoutMs = 2000;
+/* Unanswered probes for this long starve the watchdog. */
+constexpr int64_t kHttpGraceUs = 10 * G_USEC_PER_SEC;
+/* An outage this long, recovery attempts included, starves the watchdog. */
+constexpr int64_t kRecoveryGraceUs = 10 * G_USEC_PER_SEC;
+
+} /* namespace */
+
 Application::Application(Config config, const Platform &platform)
 	: config_(std::move(config)), description_(describePipeline(config_, platform)),
 	  startedUs_(g_get_monotonic_time())
@@ -26,6 +38,7 @@ Application::~Application()
 	adaptive_.reset();
 	hostTimer_.reset();
 	systemdTimer_.reset();
+	selfCheck_.reset();
 	if (readySent_)
 		systemdNotify("STOPPING=1");
 	/* Viewers leave before the pipeline they are part of stops. */
@@ -49,9 +62,9 @@ bool Application::start(std::string &error)
 	logInfo("pipeline: " + description_.launch);
 
 	StreamPipeline::Callbacks callbacks;
-	callbacks.fatalError = [this](const std::string &message) {
-		logError("stream failed, stopping: " + message);
-		quit(1);
+	callbacks.rebuilt = [this]() {
+		if (adaptive_)
+			adaptive_->reapply();
 	};
 	callbacks.branchError = [this](const std::string &branch, const std::string &message) {
 		/* "viewer-<id>": only that viewer goes. */
@@ -64,11 +77,12 @@ bool Application::start(std::string &error)
 
 	viewers_ = std::make_unique<ViewerManager>(*pipeline_, config_);
 	HttpServer::Handlers handlers;
-	handlers.healthy = [this]() { return pipeline_->flowing(); };
+	handlers.unhealthy = [this]() { return pipeline_->problem(); };
 	handlers.statsJson = [this]() { return statsJson(); };
 	http_ = std::make_unique<HttpServer>(config_, *viewers_, handlers);
 	if (!http_->start(error))
 		return false;
+	selfCheck_ = std::make_unique<SelfCheck>(config_.network.bind, port());
 
 	hostSample_ = hostStats_.sample();
 	hostTimer_.reset(g_timeout_add_seconds(2, [](gpointer data) -> gboolean {
@@ -94,11 +108,12 @@ bool Application::start(std::string &error)
 	}
 
 	/*
-	 * READY=1 once frames flow; WATCHDOG=1 only while they do, so systemd
-	 * restarts a service whose camera or encoder stalled.
+	 * READY=1 once frames flow; WATCHDOG=1 only while the service works
+	 * (see watchdogProblem), so systemd restarts one that does not.
 	 */
 	uint64_t watchdogUs = systemdWatchdogUsec();
-	guint periodMs = watchdogUs ? std::max<guint>(watchdogUs / 2000, 100) : 500;
+	guint periodMs = watchdogUs ? guint(std::clamp<uint64_t>(watchdogUs / 4000, 100, kSelfCheckPeriodMs))
+				    : kSelfCheckPeriodMs;
 	systemdTimer_.reset(g_timeout_add(periodMs, [](gpointer data) -> gboolean {
 		static_cast<Application *>(data)->notifySystemd();
 		return G_SOURCE_CONTINUE;
@@ -112,15 +127,41 @@ bool Application::start(std::string &error)
 
 void Application::notifySystemd()
 {
-	if (!pipeline_->flowing())
-		return;
+	selfCheck_->probe(kSelfCheckTimeoutMs);
 	if (!readySent_) {
+		if (!pipeline_->flowing())
+			return;
 		readySent_ = true;
 		systemdNotify("READY=1\nSTATUS=streaming on port " + std::to_string(port()));
 		logInfo("first frames encoded; ready");
 	}
-	if (systemdWatchdogUsec())
+	if (!systemdWatchdogUsec())
+		return;
+	std::string problem = watchdogProblem();
+	if (problem.empty()) {
+		if (!watchdogProblem_.empty())
+			logInfo("watchdog: fed again");
 		systemdNotify("WATCHDOG=1");
+	} else if (watchdogProblem_.empty()) {
+		logError("watchdog: no longer fed, systemd will restart the service: " + problem);
+		systemdNotify("STATUS=" + problem);
+	}
+	watchdogProblem_ = problem;
+}
+
+std::string Application::watchdogProblem() const
+{
+	int64_t now = g_get_monotonic_time();
+	/* The stream gets kRecoveryGraceUs to come back in this process. */
+	int64_t outage = pipeline_->outageSinceUs();
+	if (outage && now - outage > kRecoveryGraceUs)
+		return "no frames for " + std::to_string((now - outage) / G_USEC_PER_SEC) + " s (" +
+		       pipeline_->problem() + ")";
+	int64_t answered = std::max(selfCheck_->lastAnswerUs(), startedUs_);
+	if (now - answered > kHttpGraceUs)
+		return "the HTTP server has not answered its own /health probe for " +
+		       std::to_string((now - answered) / G_USEC_PER_SEC) + " s (" + selfCheck_->lastError() + ")";
+	return {};
 }
 
 void Application::reload()
@@ -173,11 +214,15 @@ void Application::reload()
 			restart.push_back("[encoding] bitrate");
 	}
 	viewers_->applyConfig(next);
+	http_->applyConfig(next);
 
 	/* Keep what is running; take the live-applicable values only. */
 	config_.encoding.bitrate = next.encoding.bitrate;
 	config_.network.maxViewers = next.network.maxViewers;
 	config_.network.viewerTimeout = next.network.viewerTimeout;
+	config_.network.maxConnectionsPerAddress = next.network.maxConnectionsPerAddress;
+	config_.network.maxViewersPerAddress = next.network.maxViewersPerAddress;
+	config_.network.requestTimeout = next.network.requestTimeout;
 	config_.network.iceServers = next.network.iceServers;
 	config_.network.iceAddresses = next.network.iceAddresses;
 

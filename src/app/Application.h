@@ -15,6 +15,7 @@
 #include "pipeline/Platform.h"
 #include "pipeline/StreamPipeline.h"
 #include "server/HttpServer.h"
+#include "server/SelfCheck.h"
 #include "server/ViewerManager.h"
 #include "system/HostStats.h"
 
@@ -45,11 +46,15 @@ public:
 	/* Null when [adaptive] enabled = false. */
 	AdaptiveController *adaptive() { return adaptive_.get(); }
 
+	ConnectionGuard::Counters connections() const { return http_->connections(); }
+
 	/* The /stats document. */
 	std::string statsJson();
 
 private:
 	void notifySystemd();
+	/* Why the watchdog must not be fed now (empty: feed it). */
+	std::string watchdogProblem() const;
 
 	Config config_;
 	PipelineDescription description_;
@@ -57,11 +62,13 @@ private:
 	std::unique_ptr<ViewerManager> viewers_;
 	std::unique_ptr<HttpServer> http_;
 	std::unique_ptr<AdaptiveController> adaptive_;
+	std::unique_ptr<SelfCheck> selfCheck_;
 	HostStats hostStats_;
 	HostSample hostSample_;
 	SourceGuard hostTimer_;
 	SourceGuard systemdTimer_;
 	bool readySent_ = false;
+	std::string watchdogProblem_;
 	std::string configPath_;
 	GMainLoop *loop_ = nullptr;
 	int exitCode_ = 0;

@@ -56,6 +56,10 @@ struct NetworkConfig {
 	/* Host addresses or interface names ICE may use; empty = all non-loopback. */
 	std::vector<std::string> iceAddresses;
 	int viewerTimeout = 30; /* seconds a viewer may stay silent or unconnected */
+	/* Before anyone is admitted: what one address may hold, and for how long. */
+	int maxConnectionsPerAddress = 16; /* open HTTP connections and websockets */
+	int maxViewersPerAddress = 4;
+	int requestTimeout = 10; /* seconds to send a whole request */
 };
 
 struct PerformanceConfig {

@@ -158,6 +158,8 @@ constexpr IntRange kKeyframeInterval{ 1, 60, false, "seconds" };
 constexpr IntRange kPort{ 1, 65535, false, nullptr };
 constexpr IntRange kMaxViewers{ 1, 64, false, nullptr };
 constexpr IntRange kViewerTimeout{ 5, 3600, false, "seconds" };
+constexpr IntRange kConnectionsPerAddress{ 2, 1024, false, nullptr };
+constexpr IntRange kRequestTimeout{ 1, 300, false, "seconds" };
 
 constexpr IntRange kAdaptiveInterval{ 1, 60, false, "seconds" };
 constexpr IntRange kCpuPercent{ 1, 100, false, "percent" };
@@ -741,6 +743,15 @@ const std::vector<SectionSpec> &sectionSpecs()
 			  } },
 			{ "viewer_timeout", [](Field &f, const std::string &v, Config &c) {
 				  assign(c.network.viewerTimeout, parseInt(f, v, kViewerTimeout));
+			  } },
+			{ "max_connections_per_address", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.network.maxConnectionsPerAddress, parseInt(f, v, kConnectionsPerAddress));
+			  } },
+			{ "max_viewers_per_address", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.network.maxViewersPerAddress, parseInt(f, v, kMaxViewers));
+			  } },
+			{ "request_timeout", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.network.requestTimeout, parseInt(f, v, kRequestTimeout));
 			  } },
 			{ "web_root", [](Field &f, const std::string &v, Config &c) {
 				  assign(c.paths.webRoot, parseWebRoot(f, v));

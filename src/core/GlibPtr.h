@@ -191,6 +191,9 @@ public:
 		id_ = id;
 	}
 
+	/* The source removed itself (its callback returned G_SOURCE_REMOVE). */
+	void release() { id_ = 0; }
+
 	explicit operator bool() const { return id_ != 0; }
 
 private:

@@ -13,8 +13,9 @@ namespace wcam {
 
 namespace {
 
-const char *const kTail =
-	"h264parse config-interval=-1 ! "
+const char *const kParse = "h264parse config-interval=-1";
+
+const char *const kFanout =
 	"rtph264pay name=pay config-interval=-1 aggregate-mode=zero-latency pt=96 mtu=1200 ! "
 	"tee name=fanout allow-not-linked=true "
 	"fanout. ! queue leaky=downstream max-size-buffers=1 ! "
@@ -349,14 +350,16 @@ PipelineDescription describePipeline(const Config &config, const Platform &platf
 	if (config.performance.frameDropStrategy == FrameDropStrategy::Latest)
 		queue += " leaky=downstream";
 
-	result.launch = result.source.description + " ! " + queue;
+	result.producer = result.source.description + " ! " + queue;
 
 	/* libcamera's NV12 goes into the Pi's encoder as is (zero-copy). */
 	bool direct = result.source.kind == "libcamera" && result.encoder.kind == "v4l2";
 	if (!direct)
-		result.launch += std::string(" ! ") + kConvert;
+		result.producer += std::string(" ! ") + kConvert;
 
-	result.launch += " ! " + result.encoder.description + " ! " + kTail;
+	result.producer += " ! " + result.encoder.description + " ! " + kParse;
+	result.fanout = kFanout;
+	result.launch = result.producer + " ! " + result.fanout;
 	return result;
 }
 

@@ -5,7 +5,7 @@
  * every Pi path is testable here.
  *
  * The assembled description always has these named elements, which the
- * runtime (StreamPipeline) looks up:
+ * runtime (StreamPipeline) looks up (the first two in `producer`):
  *   source_caps  capsfilter at the end of the source chain; the latency
  *                stamp is written on its src pad (raw frames, pre-encode)
  *   encoder      the H.264 encoder (absent only with a [pipeline] encoder
@@ -31,6 +31,12 @@ struct ChainChoice {
 struct PipelineDescription {
 	ChainChoice source;
 	ChainChoice encoder;
+	/*
+	 * Camera to parsed H.264, the part that can fail and is rebuilt in
+	 * place; and payloader to tee, which viewers hang on and which stays.
+	 */
+	std::string producer;
+	std::string fanout;
 	std::string launch; /* the whole pipeline in gst-launch syntax */
 	std::string error;  /* set when no working chain exists */
 };

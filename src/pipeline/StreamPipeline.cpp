@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "pipeline/StreamPipeline.h"
 
+#include <algorithm>
+
 #include <gst/video/video.h>
 
 #include "core/Log.h"
@@ -16,9 +18,25 @@ namespace {
 constexpr int64_t kKeyframeIntervalUs = 500000;
 constexpr int64_t kFlowTimeoutUs = 2000000;
 
+/* A producer that delivered and then went quiet this long has stalled. */
+constexpr int64_t kStallUs = 3 * G_USEC_PER_SEC;
+/* A fresh producer, camera start-up included, delivers within this. */
+constexpr int64_t kFirstFrameUs = 8 * G_USEC_PER_SEC;
+/* Wait before the 1st, 2nd, 3rd... rebuild in a row; the last repeats. */
+constexpr int64_t kBackoffUs[] = { 0, G_USEC_PER_SEC, 2 * G_USEC_PER_SEC, 5 * G_USEC_PER_SEC };
+
 GstPtr<GstElement> byName(GstElement *pipeline, const char *name)
 {
 	return GstPtr<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(pipeline), name));
+}
+
+bool isInside(GstObject *object, GstElement *container)
+{
+	for (GstObject *o = object; o; o = GST_OBJECT_PARENT(o)) {
+		if (o == GST_OBJECT(container))
+			return true;
+	}
+	return false;
 }
 
 /* Name of the viewer bin ("viewer-...") an object lives in, if any. */
@@ -72,6 +90,7 @@ StreamPipeline::StreamPipeline(PipelineDescription description, bool latencyStam
 StreamPipeline::~StreamPipeline()
 {
 	ticker_.reset();
+	rebuildTimer_.reset();
 	busWatch_.reset();
 	if (pipeline_)
 		gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
@@ -85,7 +104,7 @@ bool StreamPipeline::start(std::string &error)
 	}
 
 	GError *parseError = nullptr;
-	GstElement *pipeline = gst_parse_launch_full(description_.launch.c_str(), nullptr,
+	GstElement *pipeline = gst_parse_launch_full(description_.fanout.c_str(), nullptr,
 						     GST_PARSE_FLAG_FATAL_ERRORS, &parseError);
 	if (!pipeline) {
 		error = std::string("cannot build the pipeline: ") +
@@ -99,14 +118,13 @@ bool StreamPipeline::start(std::string &error)
 
 	tee_ = byName(pipeline_.get(), "fanout");
 	pay_ = byName(pipeline_.get(), "pay");
-	encoder_ = byName(pipeline_.get(), "encoder");
-	sourceCaps_ = byName(pipeline_.get(), "source_caps");
 	if (!tee_ || !pay_) {
 		error = "the pipeline has no element named 'fanout' or 'pay'";
 		return false;
 	}
-
 	installProbes();
+	if (!buildProducer(error))
+		return false;
 
 	GstPtr<GstBus> bus = GstPtr<GstBus>::adopt(gst_element_get_bus(pipeline_.get()));
 	busWatch_.reset(gst_bus_add_watch(bus.get(), &StreamPipeline::onBusMessage, this));
@@ -125,9 +143,141 @@ bool StreamPipeline::start(std::string &error)
 	return true;
 }
 
+/* main thread: camera ... h264parse as one bin, linked to the payloader. */
+bool StreamPipeline::buildProducer(std::string &error)
+{
+	GError *parseError = nullptr;
+	GstElement *bin = gst_parse_bin_from_description_full(description_.producer.c_str(), TRUE,
+							      nullptr, GST_PARSE_FLAG_FATAL_ERRORS,
+							      &parseError);
+	if (!bin) {
+		error = std::string("cannot build the camera/encoder part: ") +
+			(parseError ? parseError->message : "unknown error");
+		g_clear_error(&parseError);
+		return false;
+	}
+	GstPtr<GstElement> producer = GstPtr<GstElement>::adopt(GST_ELEMENT(gst_object_ref_sink(bin)));
+	gst_object_set_name(GST_OBJECT(bin), "producer");
+	GstPtr<GstPad> src = GstPtr<GstPad>::adopt(gst_element_get_static_pad(bin, "src"));
+	GstPtr<GstPad> paySink = GstPtr<GstPad>::adopt(gst_element_get_static_pad(pay_.get(), "sink"));
+	if (!src) {
+		error = "the camera/encoder part has no unlinked output";
+		return false;
+	}
+	gst_bin_add(GST_BIN(pipeline_.get()), bin);
+	if (gst_pad_link(src.get(), paySink.get()) != GST_PAD_LINK_OK) {
+		gst_bin_remove(GST_BIN(pipeline_.get()), bin);
+		error = "cannot link the camera/encoder part to rtph264pay";
+		return false;
+	}
+
+	producer_ = std::move(producer);
+	encoder_ = byName(bin, "encoder");
+	sourceCaps_ = byName(bin, "source_caps");
+	producerStartUs_ = g_get_monotonic_time();
+	unsigned serial = ++producerSerial_;
+
+	/*
+	 * streaming thread: a source that ends (a webcam unplugged, a file
+	 * source) must not end the viewers' streams: keep its EOS from the
+	 * payloader and build a new producer instead.
+	 */
+	struct EosWatch {
+		StreamPipeline *self;
+		std::weak_ptr<char> alive;
+		unsigned serial;
+	};
+	gst_pad_add_probe(src.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+		[](GstPad *, GstPadProbeInfo *info, gpointer data) {
+			if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_EOS)
+				return GST_PAD_PROBE_OK;
+			auto *watch = static_cast<EosWatch *>(data);
+			postToMain([self = watch->self, alive = watch->alive, serial = watch->serial]() {
+				if (!alive.expired() && serial == self->producerSerial_)
+					self->recover("the camera/encoder stream ended");
+			});
+			return GST_PAD_PROBE_DROP;
+		},
+		new EosWatch{ this, lifetime_.weak(), serial },
+		[](gpointer data) { delete static_cast<EosWatch *>(data); });
+
+	if (latencyStamp_ && sourceCaps_) {
+		GstPtr<GstPad> pad = GstPtr<GstPad>::adopt(gst_element_get_static_pad(sourceCaps_.get(), "src"));
+		attachLatencyStamper(pad.get());
+	}
+
+	/* A rebuild joins a running pipeline; the first build starts with it. */
+	GstState state = GST_STATE_NULL;
+	gst_element_get_state(pipeline_.get(), &state, nullptr, 0);
+	if (state != GST_STATE_NULL)
+		gst_element_sync_state_with_parent(bin);
+	return true;
+}
+
+/* main thread: stop the current producer and take it out of the pipeline. */
+void StreamPipeline::dropProducer()
+{
+	if (!producer_)
+		return;
+	GstPtr<GstElement> old = std::move(producer_);
+	encoder_.reset();
+	sourceCaps_.reset();
+	/* Locked, so a pipeline state change cannot race our NULL. */
+	gst_element_set_locked_state(old.get(), TRUE);
+	gst_element_set_state(old.get(), GST_STATE_NULL);
+	GstPtr<GstPad> src = GstPtr<GstPad>::adopt(gst_element_get_static_pad(old.get(), "src"));
+	GstPtr<GstPad> peer = GstPtr<GstPad>::adopt(src ? gst_pad_get_peer(src.get()) : nullptr);
+	if (peer)
+		gst_pad_unlink(src.get(), peer.get());
+	gst_bin_remove(GST_BIN(pipeline_.get()), old.get());
+}
+
+void StreamPipeline::recover(const std::string &why)
+{
+	if (rebuildTimer_ || !pipeline_)
+		return;
+	int64_t now = g_get_monotonic_time();
+	if (problem_.empty()) {
+		int64_t last = lastFrameUs_.load();
+		outageSinceUs_ = last && now - last < kFlowTimeoutUs ? now : (last ? last : now);
+	}
+	problem_ = why;
+	GST_DEBUG_BIN_TO_DOT_FILE_WITH_TS(GST_BIN(pipeline_.get()), GST_DEBUG_GRAPH_SHOW_ALL,
+					  "webrtc-camera-recover");
+	/* Stopped now, so a broken camera stops erroring while we wait. */
+	dropProducer();
+
+	int64_t delay = kBackoffUs[std::min<size_t>(failedAttempts_, G_N_ELEMENTS(kBackoffUs) - 1)];
+	failedAttempts_++;
+	logWarning("stream: " + why + "; rebuilding the camera/encoder part" +
+			   (delay ? " in " + std::to_string(delay / G_USEC_PER_SEC) + " s" : ""),
+		   { { "RECOVERY_ATTEMPT", std::to_string(failedAttempts_) } });
+	rebuildTimer_.reset(g_timeout_add(guint(delay / 1000), [](gpointer data) -> gboolean {
+		auto *self = static_cast<StreamPipeline *>(data);
+		self->rebuildTimer_.release();
+		self->rebuild();
+		return G_SOURCE_REMOVE;
+	}, this));
+}
+
+void StreamPipeline::rebuild()
+{
+	std::string error;
+	if (!buildProducer(error)) {
+		recover(error);
+		return;
+	}
+	recoveries_++;
+	if (callbacks_.rebuilt)
+		callbacks_.rebuilt();
+}
+
 void StreamPipeline::installProbes()
 {
-	/* streaming thread: count what the encoder produces (one buffer per frame). */
+	/*
+	 * streaming thread: count what the encoder produces (one buffer per
+	 * frame). On the payloader, so it survives producer rebuilds.
+	 */
 	GstPtr<GstPad> paySink = GstPtr<GstPad>::adopt(gst_element_get_static_pad(pay_.get(), "sink"));
 	gst_pad_add_probe(paySink.get(), GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *, GstPadProbeInfo *info, gpointer data) {
 		auto *self = static_cast<StreamPipeline *>(data);
@@ -139,11 +289,6 @@ void StreamPipeline::installProbes()
 		self->lastFrameUs_ = g_get_monotonic_time();
 		return GST_PAD_PROBE_OK;
 	}, this, nullptr);
-
-	if (latencyStamp_ && sourceCaps_) {
-		GstPtr<GstPad> pad = GstPtr<GstPad>::adopt(gst_element_get_static_pad(sourceCaps_.get(), "src"));
-		attachLatencyStamper(pad.get());
-	}
 }
 
 gboolean StreamPipeline::onBusMessage(GstBus *, GstMessage *message, gpointer data)
@@ -165,6 +310,9 @@ void StreamPipeline::handleBusMessage(GstMessage *message)
 			gst_message_parse_error(message, &err, &debug);
 		else
 			gst_message_parse_warning(message, &err, &debug);
+		/* A producer dropped already: its last words are no news. */
+		if (!isInside(GST_MESSAGE_SRC(message), pipeline_.get()))
+			break;
 		g_autofree char *path = gst_object_get_path_string(GST_MESSAGE_SRC(message));
 		std::string text = std::string(path) + ": " + err->message;
 		std::string branch = branchOf(GST_MESSAGE_SRC(message));
@@ -184,8 +332,7 @@ void StreamPipeline::handleBusMessage(GstMessage *message)
 		/* Written only when GST_DEBUG_DUMP_DOT_DIR is set. */
 		GST_DEBUG_BIN_TO_DOT_FILE_WITH_TS(GST_BIN(pipeline_.get()), GST_DEBUG_GRAPH_SHOW_ALL,
 						  "webrtc-camera-error");
-		if (callbacks_.fatalError)
-			callbacks_.fatalError(text);
+		recover(text);
 		break;
 	}
 	case GST_MESSAGE_STATE_CHANGED:
@@ -291,6 +438,22 @@ void StreamPipeline::sendKeyUnit()
 void StreamPipeline::tick()
 {
 	int64_t now = g_get_monotonic_time();
+	int64_t lastFrame = lastFrameUs_.load();
+	if (producer_ && !rebuildTimer_) {
+		bool delivered = lastFrame > producerStartUs_;
+		if (delivered && !problem_.empty()) {
+			logInfo("stream: frames flow again after " +
+					std::to_string((now - outageSinceUs_) / 1000) + " ms (" + problem_ + ")",
+				{ { "RECOVERY_ATTEMPT", std::to_string(failedAttempts_) } });
+			problem_.clear();
+			outageSinceUs_ = 0;
+			failedAttempts_ = 0;
+		} else if (delivered && now - lastFrame > kStallUs) {
+			recover("no frames for " + std::to_string(kStallUs / G_USEC_PER_SEC) + " s");
+		} else if (!delivered && now - producerStartUs_ > kFirstFrameUs) {
+			recover("no first frame within " + std::to_string(kFirstFrameUs / G_USEC_PER_SEC) + " s");
+		}
+	}
 	if (keyframes_.poll(now))
 		sendKeyUnit();
 	stats_.keyframeRequests = keyframes_.sent();
@@ -342,6 +505,26 @@ bool StreamPipeline::flowing() const
 {
 	int64_t last = lastFrameUs_.load();
 	return last && g_get_monotonic_time() - last < kFlowTimeoutUs;
+}
+
+std::string StreamPipeline::problem() const
+{
+	if (!problem_.empty())
+		return "recovering: " + problem_;
+	if (flowing())
+		return {};
+	return lastFrameUs_.load() ? "no frames from the camera/encoder"
+				   : "no frames from the camera/encoder yet";
+}
+
+int64_t StreamPipeline::outageSinceUs() const
+{
+	if (flowing() && problem_.empty())
+		return 0;
+	if (outageSinceUs_)
+		return outageSinceUs_;
+	int64_t last = lastFrameUs_.load();
+	return last ? last : producerStartUs_;
 }
 
 } /* namespace wcam */

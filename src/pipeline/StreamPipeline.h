@@ -35,10 +35,10 @@ class StreamPipeline
 {
 public:
 	struct Callbacks {
-		/* The stream itself failed (camera gone, encoder error). */
-		std::function<void(const std::string &message)> fatalError;
 		/* An element inside a viewer branch (bin named `branch`) failed. */
 		std::function<void(const std::string &branch, const std::string &message)> branchError;
+		/* The camera/encoder part was rebuilt; settings made on it are gone. */
+		std::function<void()> rebuilt;
 	};
 
 	StreamPipeline(PipelineDescription description, bool latencyStamp, Callbacks callbacks);
@@ -66,6 +66,14 @@ public:
 	/* A viewer joined or asked for a picture: rate-limited key unit. */
 	void requestKeyframe(const char *why);
 
+	/*
+	 * The camera/encoder part failed or stalled: replace it with a fresh
+	 * one built from the same description. The payloader, the tee and
+	 * every viewer stay; their picture resumes with the new part's first
+	 * keyframe. Repeated failures back off, up to kMaxBackoffUs apart.
+	 */
+	void recover(const std::string &why);
+
 	/* Caps on rtph264pay's src pad, once negotiated (else null). */
 	CapsPtr rtpCaps() const;
 
@@ -73,14 +81,25 @@ public:
 	const PipelineDescription &description() const { return description_; }
 	GstElement *pipeline() const { return pipeline_.get(); }
 	GstElement *encoder() const { return encoder_.get(); }
+	/* The capsfilter ending the source chain (in the current producer). */
+	GstElement *sourceCaps() const { return sourceCaps_.get(); }
 	std::string stateName() const;
 
 	/* Frames left the encoder within the last two seconds. */
 	bool flowing() const;
 
+	/* Why frames are not flowing (empty while they are). */
+	std::string problem() const;
+	/* Since when frames have not flowed (monotonic us; 0 while they do). */
+	int64_t outageSinceUs() const;
+	uint64_t recoveries() const { return recoveries_; }
+
 private:
 	static gboolean onBusMessage(GstBus *bus, GstMessage *message, gpointer data);
 	void handleBusMessage(GstMessage *message);
+	bool buildProducer(std::string &error);
+	void dropProducer();
+	void rebuild();
 	void installProbes();
 	void tick();
 	void sendKeyUnit();
@@ -90,12 +109,14 @@ private:
 	Callbacks callbacks_;
 
 	GstPtr<GstElement> pipeline_;
+	GstPtr<GstElement> producer_; /* bin: source ... h264parse */
 	GstPtr<GstElement> encoder_;
 	GstPtr<GstElement> tee_;
 	GstPtr<GstElement> pay_;
 	GstPtr<GstElement> sourceCaps_;
 	SourceGuard busWatch_;
 	SourceGuard ticker_;
+	SourceGuard rebuildTimer_;
 
 	KeyframeLimiter keyframes_;
 	StreamStats stats_;
@@ -109,6 +130,14 @@ private:
 	uint64_t lastFrames_ = 0;
 	uint64_t lastBytes_ = 0;
 	int64_t lastTickUs_ = 0;
+
+	/* Recovery, main thread. */
+	unsigned producerSerial_ = 0;
+	int64_t producerStartUs_ = 0; /* when the current producer was built */
+	std::string problem_;	      /* set from a failure until frames flow again */
+	int64_t outageSinceUs_ = 0;
+	unsigned failedAttempts_ = 0;  /* rebuilds since frames last flowed */
+	uint64_t recoveries_ = 0;
 
 	Lifetime lifetime_;
 };

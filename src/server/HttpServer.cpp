@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "server/HttpServer.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/Log.h"
@@ -46,6 +47,21 @@ HttpServer::~HttpServer()
 	clients_.clear();
 	if (server_)
 		soup_server_disconnect(server_.get());
+	guard_.reset();
+}
+
+ConnectionGuard::Limits HttpServer::limitsFrom(const Config &config)
+{
+	ConnectionGuard::Limits limits;
+	limits.perAddress = config.network.maxConnectionsPerAddress;
+	limits.requestTimeoutUs = int64_t(config.network.requestTimeout) * G_USEC_PER_SEC;
+	return limits;
+}
+
+void HttpServer::applyConfig(const Config &config)
+{
+	if (guard_)
+		guard_->setLimits(limitsFrom(config));
 }
 
 bool HttpServer::start(std::string &error)
@@ -55,6 +71,12 @@ bool HttpServer::start(std::string &error)
 
 	soup_server_add_handler(server_.get(), "/ws", &HttpServer::onWebSocketRequest, this, nullptr);
 	soup_server_add_handler(server_.get(), nullptr, &HttpServer::onRequest, this, nullptr);
+	g_signal_connect(server_.get(), "request-started", G_CALLBACK(&HttpServer::onRequestStarted), this);
+	g_signal_connect(server_.get(), "request-read",
+			 G_CALLBACK(+[](SoupServer *, SoupServerMessage *message, gpointer data) {
+				 static_cast<HttpServer *>(data)->guard_->requestRead(message);
+			 }),
+			 this);
 
 	g_autoptr(GInetAddress) address = g_inet_address_new_from_string(config_.network.bind.c_str());
 	if (!address) {
@@ -62,18 +84,93 @@ bool HttpServer::start(std::string &error)
 		return false;
 	}
 	g_autoptr(GSocketAddress) socketAddress = g_inet_socket_address_new(address, config_.network.port);
-	g_autoptr(GError) listenError = nullptr;
-	if (!soup_server_listen(server_.get(), socketAddress, SoupServerListenOptions(0), &listenError)) {
+	guard_ = std::make_unique<ConnectionGuard>(server_.get(), limitsFrom(config_));
+	std::string listenError;
+	if (!guard_->listen(socketAddress, port_, listenError)) {
 		error = "cannot listen on " + config_.network.bind + ":" +
-			std::to_string(config_.network.port) + ": " + listenError->message;
+			std::to_string(config_.network.port) + ": " + listenError;
 		return false;
 	}
-
-	GSList *uris = soup_server_get_uris(server_.get());
-	if (uris)
-		port_ = g_uri_get_port(static_cast<GUri *>(uris->data));
-	g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
 	return true;
+}
+
+/* main thread: a request begins; its headers are not read yet. */
+void HttpServer::onRequestStarted(SoupServer *, SoupServerMessage *message, gpointer data)
+{
+	/* Runs after libsoup's own got-headers handler, connected before us. */
+	g_signal_connect(message, "got-headers", G_CALLBACK(+[](SoupServerMessage *msg, gpointer self) {
+		static_cast<HttpServer *>(self)->checkHeaders(msg);
+	}), data);
+}
+
+/*
+ * Everything before a handler runs is bounded: a body no handler takes is
+ * refused by its declared size, before a byte of it is read, and a chunked
+ * one as soon as its running count passes the limit.
+ */
+void HttpServer::checkHeaders(SoupServerMessage *message)
+{
+	const char *path = g_uri_get_path(soup_server_message_get_uri(message));
+	const char *method = soup_server_message_get_method(message);
+	SoupMessageHeaders *request = soup_server_message_get_request_headers(message);
+	bool takesBody = !g_strcmp0(method, "POST") && !g_strcmp0(path, WhepEndpoint::kPath);
+	goffset allowed = takesBody ? goffset(kMaxMessageSize) : 0;
+
+	if (g_strcmp0(path, "/ws"))
+		soup_message_headers_replace(soup_server_message_get_response_headers(message),
+					     "Connection", "close");
+
+	switch (soup_message_headers_get_encoding(request)) {
+	case SOUP_ENCODING_CONTENT_LENGTH: {
+		goffset length = soup_message_headers_get_content_length(request);
+		if (length > allowed)
+			refuseBody(message, "a body of " + std::to_string(length) + " bytes");
+		break;
+	}
+	case SOUP_ENCODING_CHUNKED: {
+		if (!allowed) {
+			refuseBody(message, "a chunked body");
+			break;
+		}
+		struct Count {
+			HttpServer *server;
+			goffset bytes;
+			bool refused;
+		};
+		g_signal_connect_data(message, "got-chunk",
+			G_CALLBACK(+[](SoupServerMessage *msg, GBytes *chunk, gpointer data) {
+				auto *count = static_cast<Count *>(data);
+				count->bytes += g_bytes_get_size(chunk);
+				if (count->bytes > goffset(kMaxMessageSize) && !count->refused) {
+					count->refused = true;
+					count->server->refuseBody(msg, "a chunked body over " +
+								   std::to_string(kMaxMessageSize) + " bytes");
+				}
+			}),
+			new Count{ this, 0, false }, [](gpointer data, GClosure *) { delete static_cast<Count *>(data); },
+			GConnectFlags(0));
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+void HttpServer::refuseBody(SoupServerMessage *message, const std::string &why)
+{
+	const char *remote = soup_server_message_get_remote_host(message);
+	const char *path = g_uri_get_path(soup_server_message_get_uri(message));
+	logWarning(std::string("http: ") + (remote ? remote : "?") + ": " +
+			   soup_server_message_get_method(message) + " " + path + " with " + why + " refused",
+		   { { "REMOTE_ADDR", remote ? remote : "" } });
+	/* The connection is ours from here: libsoup reads nothing more of it. */
+	g_autoptr(GIOStream) stream = soup_server_message_steal_connection(message);
+	if (!stream)
+		return;
+	std::string limit = g_strcmp0(path, WhepEndpoint::kPath)
+				    ? std::string("this path takes no request body\n")
+				    : "an offer may have at most " + std::to_string(kMaxMessageSize) + " bytes\n";
+	ConnectionGuard::sendRawReply(stream, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, limit);
 }
 
 void HttpServer::onRequest(SoupServer *, SoupServerMessage *message, const char *path,
@@ -97,10 +194,11 @@ void HttpServer::onRequest(SoupServer *, SoupServerMessage *message, const char 
 
 void HttpServer::serveHealth(SoupServerMessage *message)
 {
-	if (handlers_.healthy())
+	std::string problem = handlers_.unhealthy();
+	if (problem.empty())
 		setText(message, SOUP_STATUS_OK, "ok: frames are flowing\n");
 	else
-		setText(message, SOUP_STATUS_SERVICE_UNAVAILABLE, "no frames from the camera/encoder\n");
+		setText(message, SOUP_STATUS_SERVICE_UNAVAILABLE, (problem + "\n").c_str());
 }
 
 void HttpServer::serveStats(SoupServerMessage *message)
@@ -182,9 +280,15 @@ void HttpServer::onWebSocketRequest(SoupServer *, SoupServerMessage *message, co
 
 void HttpServer::acceptWebSocket(SoupWebsocketConnection *connection, const std::string &remote)
 {
+	guard_->websocketOpened(remote);
 	auto client = std::make_unique<WebSocketClient>(
 		connection, remote, viewers_, config_.network.iceServers,
-		[this](WebSocketClient *closed) { clients_.erase(closed); });
+		/* The page pings every 10 s; a short viewer_timeout must not cut it. */
+		int64_t(std::max(config_.network.viewerTimeout, 30)) * G_USEC_PER_SEC,
+		[this, remote](WebSocketClient *closed) {
+			guard_->websocketClosed(remote);
+			clients_.erase(closed);
+		});
 	WebSocketClient *raw = client.get();
 	clients_[raw] = std::move(client);
 }

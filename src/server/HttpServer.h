@@ -15,6 +15,7 @@
 
 #include "config/Config.h"
 #include "core/GlibPtr.h"
+#include "server/ConnectionGuard.h"
 #include "server/StaticFiles.h"
 #include "server/ViewerManager.h"
 #include "server/WebSocketClient.h"
@@ -26,7 +27,8 @@ class HttpServer
 {
 public:
 	struct Handlers {
-		std::function<bool()> healthy;	       /* frames are flowing */
+		/* Empty while frames are flowing, else why not (for the 503). */
+		std::function<std::string()> unhealthy;
 		std::function<std::string()> statsJson; /* the /stats document */
 	};
 
@@ -39,11 +41,21 @@ public:
 	/* The port really bound (useful with port 0 in tests). */
 	int port() const { return port_; }
 
+	/* [network] limits changed (reload). */
+	void applyConfig(const Config &config);
+
+	ConnectionGuard::Counters connections() const { return guard_->counters(); }
+
+	static ConnectionGuard::Limits limitsFrom(const Config &config);
+
 private:
 	static void onRequest(SoupServer *server, SoupServerMessage *message, const char *path,
 			      GHashTable *query, gpointer data);
 	static void onWebSocketRequest(SoupServer *server, SoupServerMessage *message, const char *path,
 				       GHashTable *query, gpointer data);
+	static void onRequestStarted(SoupServer *server, SoupServerMessage *message, gpointer data);
+	void checkHeaders(SoupServerMessage *message);
+	void refuseBody(SoupServerMessage *message, const std::string &why);
 	void acceptWebSocket(SoupWebsocketConnection *connection, const std::string &remote);
 	void serveFile(SoupServerMessage *message, const char *path);
 	void serveHealth(SoupServerMessage *message);
@@ -55,6 +67,7 @@ private:
 	StaticFiles files_;
 	WhepEndpoint whep_;
 	GObjectPtr<SoupServer> server_;
+	std::unique_ptr<ConnectionGuard> guard_;
 	std::map<WebSocketClient *, std::unique_ptr<WebSocketClient>> clients_;
 	int port_ = 0;
 };

@@ -16,6 +16,7 @@ constexpr int64_t kDisconnectedGraceUs = 10 * G_USEC_PER_SEC;
 
 ViewerManager::ViewerManager(StreamPipeline &pipeline, const Config &config)
 	: pipeline_(pipeline), maxViewers_(config.network.maxViewers),
+	  maxPerAddress_(config.network.maxViewersPerAddress),
 	  timeoutUs_(int64_t(config.network.viewerTimeout) * G_USEC_PER_SEC),
 	  iceOptions_(iceOptionsFrom(config))
 {
@@ -34,6 +35,7 @@ ViewerManager::~ViewerManager()
 void ViewerManager::applyConfig(const Config &config)
 {
 	maxViewers_ = config.network.maxViewers;
+	maxPerAddress_ = config.network.maxViewersPerAddress;
 	timeoutUs_ = int64_t(config.network.viewerTimeout) * G_USEC_PER_SEC;
 	iceOptions_ = iceOptionsFrom(config);
 }
@@ -50,6 +52,15 @@ Viewer *ViewerManager::create(Viewer::Kind kind, const std::string &remote, View
 		error = { "busy", "the camera already has its maximum of " +
 					  std::to_string(maxViewers_) + " viewers; try again later" };
 		logWarning("viewer refused: busy", { { "REMOTE_ADDR", remote } });
+		return nullptr;
+	}
+	int fromAddress = 0;
+	for (const auto &[id, entry] : viewers_)
+		fromAddress += entry.viewer->remote() == remote;
+	if (fromAddress >= maxPerAddress_) {
+		error = { "too-many", "this address already has " + std::to_string(fromAddress) +
+					      " viewers, the most one address may have; stop one first" };
+		logWarning("viewer refused: too many from one address", { { "REMOTE_ADDR", remote } });
 		return nullptr;
 	}
 

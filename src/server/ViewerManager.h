@@ -59,6 +59,7 @@ private:
 
 	StreamPipeline &pipeline_;
 	int maxViewers_;
+	int maxPerAddress_;
 	int64_t timeoutUs_;
 	ViewerBranch::Options iceOptions_;
 	struct Entry {

@@ -8,11 +8,22 @@ namespace wcam {
 
 WebSocketClient::WebSocketClient(SoupWebsocketConnection *connection, std::string remote,
 				 ViewerManager &viewers, std::vector<IceServer> iceServers,
-				 std::function<void(WebSocketClient *)> closed)
+				 int64_t idleTimeoutUs, std::function<void(WebSocketClient *)> closed)
 	: connection_(GObjectPtr<SoupWebsocketConnection>::retain(connection)),
 	  remote_(std::move(remote)), viewers_(viewers), iceServers_(std::move(iceServers)),
-	  closed_(std::move(closed))
+	  closed_(std::move(closed)), idleTimeoutUs_(idleTimeoutUs),
+	  lastMessageUs_(g_get_monotonic_time())
 {
+	idleTimer_.reset(g_timeout_add_seconds(1, [](gpointer data) -> gboolean {
+		auto *self = static_cast<WebSocketClient *>(data);
+		if (g_get_monotonic_time() - self->lastMessageUs_ <= self->idleTimeoutUs_ ||
+		    soup_websocket_connection_get_state(self->connection_.get()) != SOUP_WEBSOCKET_STATE_OPEN)
+			return G_SOURCE_CONTINUE;
+		logInfo("websocket closed: silent for " + std::to_string(self->idleTimeoutUs_ / G_USEC_PER_SEC) + " s",
+			{ { "REMOTE_ADDR", self->remote_ }, { "VIEWER_ID", self->viewerId_ } });
+		self->close("silent for too long");
+		return G_SOURCE_CONTINUE;
+	}, this));
 	/* A single frame can never exceed this; see also kMaxMessageSize. */
 	soup_websocket_connection_set_max_incoming_payload_size(connection, kMaxMessageSize);
 	/* Pings keep NAT bindings and proxies open while a viewer watches. */
@@ -61,6 +72,7 @@ void WebSocketClient::onClosed()
 
 void WebSocketClient::onMessage(SoupWebsocketDataType type, GBytes *data)
 {
+	lastMessageUs_ = g_get_monotonic_time();
 	if (type != SOUP_WEBSOCKET_DATA_TEXT) {
 		send(errorMessage({ "bad-message", "binary messages are not part of the protocol; send JSON text" }));
 		return;

@@ -22,7 +22,7 @@ class WebSocketClient
 {
 public:
 	WebSocketClient(SoupWebsocketConnection *connection, std::string remote,
-			ViewerManager &viewers, std::vector<IceServer> iceServers,
+			ViewerManager &viewers, std::vector<IceServer> iceServers, int64_t idleTimeoutUs,
 			std::function<void(WebSocketClient *)> closed);
 	~WebSocketClient();
 
@@ -44,6 +44,10 @@ private:
 	std::vector<IceServer> iceServers_;
 	std::function<void(WebSocketClient *)> closed_;
 	std::string viewerId_;
+	/* A socket that says nothing for this long is closed. */
+	int64_t idleTimeoutUs_;
+	int64_t lastMessageUs_;
+	SourceGuard idleTimer_;
 	SignalConnection messageSignal_;
 	SignalConnection closedSignal_;
 	Lifetime lifetime_;

@@ -110,7 +110,9 @@ void WhepEndpoint::post(SoupServerMessage *message)
 					 onRemoved, error);
 	if (!viewer) {
 		soup_message_headers_replace(soup_server_message_get_response_headers(message), "Retry-After", "10");
-		setText(message, SOUP_STATUS_SERVICE_UNAVAILABLE, error.message + "\n");
+		/* 429 (libsoup 3.2 has no name for it): this client holds too many. */
+		setText(message, error.code == "too-many" ? 429 : SOUP_STATUS_SERVICE_UNAVAILABLE,
+			error.message + "\n");
 		return;
 	}
 	*idSlot = viewer->id();

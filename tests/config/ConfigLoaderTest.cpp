@@ -197,6 +197,9 @@ TEST_CASE("every key is parsed", "[config]")
 		"\"username\": \"u\", \"credential\": \"p\"}]\n"
 		"ice_addresses = eth0, 192.168.1.20 wlan0\n"
 		"viewer_timeout = 60\n"
+		"max_connections_per_address = 40\n"
+		"max_viewers_per_address = 6\n"
+		"request_timeout = 20\n"
 		"web_root = " + web.path() + "\n"
 		"[performance]\n"
 		"low_latency_mode = false\n"
@@ -239,6 +242,9 @@ TEST_CASE("every key is parsed", "[config]")
 	CHECK(config.network.iceAddresses ==
 	      std::vector<std::string>{ "eth0", "192.168.1.20", "wlan0" });
 	CHECK(config.network.viewerTimeout == 60);
+	CHECK(config.network.maxConnectionsPerAddress == 40);
+	CHECK(config.network.maxViewersPerAddress == 6);
+	CHECK(config.network.requestTimeout == 20);
 	CHECK(config.paths.webRoot == web.path());
 
 	CHECK(config.performance.lowLatencyMode == false);
@@ -433,6 +439,15 @@ TEST_CASE("every key rejects bad values with file:section.key", "[config]")
 		{ "[network]\nviewer_timeout = 3601\n",
 		  "network.viewer_timeout: \"3601\" is out of range; "
 		  "expected an integer from 5 to 3600 (seconds)" },
+		{ "[network]\nmax_connections_per_address = 1\n",
+		  "network.max_connections_per_address: \"1\" is out of range; "
+		  "expected an integer from 2 to 1024" },
+		{ "[network]\nmax_viewers_per_address = 65\n",
+		  "network.max_viewers_per_address: \"65\" is out of range; "
+		  "expected an integer from 1 to 64" },
+		{ "[network]\nrequest_timeout = 0\n",
+		  "network.request_timeout: \"0\" is out of range; "
+		  "expected an integer from 1 to 300 (seconds)" },
 		{ "[network]\nice_addresses = eth0, wlan0!\n",
 		  "network.ice_addresses: \"wlan0!\" is neither an IP address nor an interface name; "
 		  "expected IP addresses or interface names (up to 15 of A-Z a-z 0-9 _ . : -) "
@@ -742,7 +757,8 @@ TEST_CASE("unknown sections and keys are errors", "[config]")
 						kOrigin + ":network.hostname: ");
 		CHECK(error == kOrigin + ":network.hostname: unknown key; known keys in [network] are "
 					 "bind, port, max_viewers, ice_servers, ice_addresses, "
-					 "viewer_timeout, web_root");
+					 "viewer_timeout, max_connections_per_address, "
+					 "max_viewers_per_address, request_timeout, web_root");
 	}
 
 	SECTION("a key valid elsewhere is unknown in the wrong section")
@@ -995,6 +1011,10 @@ TEST_CASE("the shipped config.ini", "[config]")
 			"# ice_servers =",
 			"# ice_addresses =",
 			"# viewer_timeout = " + std::to_string(defaults.network.viewerTimeout),
+			"# max_connections_per_address = " +
+				std::to_string(defaults.network.maxConnectionsPerAddress),
+			"# max_viewers_per_address = " + std::to_string(defaults.network.maxViewersPerAddress),
+			"# request_timeout = " + std::to_string(defaults.network.requestTimeout),
 			"# web_root =",
 			"# low_latency_mode = true",
 			std::string("# frame_drop_strategy = ") +

@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: MIT */
+#include "server/ConnectionGuard.h"
+
+#include <vector>
+
+#include "core/Log.h"
+
+namespace wcam {
+
+namespace {
+
+/* One warning per address and kind this often; the rest is counted. */
+constexpr int64_t kWarningIntervalUs = 10 * G_USEC_PER_SEC;
+
+/* Time for a refused client to read its reply before the socket closes. */
+constexpr guint kRawReplyLingerMs = 300;
+
+GQuark connectionQuark()
+{
+	static GQuark quark = g_quark_from_static_string("wcam-connection");
+	return quark;
+}
+
+std::string addressText(GSocketAddress *address)
+{
+	if (!address || !G_IS_INET_SOCKET_ADDRESS(address))
+		return {};
+	g_autofree char *text = g_inet_address_to_string(
+		g_inet_socket_address_get_address(G_INET_SOCKET_ADDRESS(address)));
+	return text ? text : "";
+}
+
+} /* namespace */
+
+/*
+ * The guard as libsoup's objects may still see it: their connections can
+ * outlive the guard at shutdown, so the link is cut when it goes.
+ */
+struct ConnectionGuard::Registry {
+	ConnectionGuard *guard;
+};
+
+namespace {
+
+/* Tied to the remote address object libsoup keeps for a connection's life. */
+struct ConnectionTag {
+	std::shared_ptr<void> registry;
+	uint64_t id;
+};
+
+} /* namespace */
+
+ConnectionGuard::ConnectionGuard(SoupServer *server, const Limits &limits)
+	: server_(server), limits_(limits), registry_(std::make_shared<Registry>(Registry{ this }))
+{
+	timer_.reset(g_timeout_add(250, [](gpointer data) -> gboolean {
+		static_cast<ConnectionGuard *>(data)->expire();
+		return G_SOURCE_CONTINUE;
+	}, this));
+}
+
+ConnectionGuard::~ConnectionGuard()
+{
+	timer_.reset();
+	registry_->guard = nullptr;
+	if (service_) {
+		g_socket_service_stop(service_.get());
+		g_socket_listener_close(G_SOCKET_LISTENER(service_.get()));
+	}
+}
+
+bool ConnectionGuard::listen(GSocketAddress *address, int &port, std::string &error)
+{
+	service_ = GObjectPtr<GSocketService>::adopt(g_socket_service_new());
+	g_autoptr(GSocketAddress) effective = nullptr;
+	g_autoptr(GError) listenError = nullptr;
+	if (!g_socket_listener_add_address(G_SOCKET_LISTENER(service_.get()), address,
+					   G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr,
+					   &effective, &listenError)) {
+		error = listenError->message;
+		service_.reset();
+		return false;
+	}
+	port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(effective));
+	g_signal_connect(service_.get(), "incoming", G_CALLBACK(&ConnectionGuard::onIncoming), this);
+	g_socket_service_start(service_.get());
+	return true;
+}
+
+gboolean ConnectionGuard::onIncoming(GSocketService *, GSocketConnection *connection, GObject *,
+				     gpointer data)
+{
+	auto *self = static_cast<ConnectionGuard *>(data);
+	if (!self->admit(connection))
+		sendRawReply(G_IO_STREAM(connection), SOUP_STATUS_SERVICE_UNAVAILABLE,
+			     "too many connections; try again later\n");
+	return TRUE;
+}
+
+bool ConnectionGuard::admit(GSocketConnection *connection)
+{
+	g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address(connection, nullptr);
+	g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address(connection, nullptr);
+	if (!remote || !local)
+		return false;
+	std::string address = addressText(remote);
+
+	int fromAddress = openFrom(address);
+	if (fromAddress >= limits_.perAddress || int(counters_.open) >= limits_.total) {
+		counters_.refused++;
+		warnThrottled(address, fromAddress >= limits_.perAddress
+					       ? "too many connections from this address"
+					       : "too many connections in all");
+		return false;
+	}
+
+	uint64_t id = nextId_++;
+	perAddress_[address]++;
+	counters_.open++;
+	counters_.accepted++;
+	connections_[id] = Connection{ address, g_get_monotonic_time() + limits_.requestTimeoutUs,
+				       GObjectPtr<GSocketConnection>::retain(connection) };
+
+	/*
+	 * libsoup keeps `remote` exactly as long as its connection object:
+	 * when it lets go, the connection is closed and no longer counts.
+	 */
+	g_object_set_qdata_full(G_OBJECT(remote), connectionQuark(),
+				new ConnectionTag{ registry_, id }, [](gpointer ptr) {
+					auto *tag = static_cast<ConnectionTag *>(ptr);
+					auto *registry = static_cast<Registry *>(tag->registry.get());
+					if (registry->guard)
+						registry->guard->release(tag->id);
+					delete tag;
+				});
+
+	g_autoptr(GError) error = nullptr;
+	if (!soup_server_accept_iostream(server_, G_IO_STREAM(connection), local, remote, &error)) {
+		logWarning(std::string("http: cannot accept a connection: ") + error->message,
+			   { { "REMOTE_ADDR", address } });
+		return true; /* released with `remote` below; nothing to reply on */
+	}
+	return true;
+}
+
+void ConnectionGuard::requestRead(SoupServerMessage *message)
+{
+	GSocketAddress *remote = soup_server_message_get_remote_address(message);
+	auto *tag = remote ? static_cast<ConnectionTag *>(
+				     g_object_get_qdata(G_OBJECT(remote), connectionQuark()))
+			   : nullptr;
+	if (!tag)
+		return;
+	auto it = connections_.find(tag->id);
+	if (it != connections_.end())
+		it->second.deadlineUs = 0;
+}
+
+void ConnectionGuard::release(uint64_t id)
+{
+	auto it = connections_.find(id);
+	if (it == connections_.end())
+		return;
+	auto count = perAddress_.find(it->second.address);
+	if (count != perAddress_.end() && --count->second <= 0)
+		perAddress_.erase(count);
+	counters_.open--;
+	connections_.erase(it);
+}
+
+void ConnectionGuard::websocketOpened(const std::string &address)
+{
+	perAddress_[address]++;
+	counters_.open++;
+}
+
+void ConnectionGuard::websocketClosed(const std::string &address)
+{
+	auto count = perAddress_.find(address);
+	if (count != perAddress_.end() && --count->second <= 0)
+		perAddress_.erase(count);
+	if (counters_.open)
+		counters_.open--;
+}
+
+/* main thread, every 250 ms */
+void ConnectionGuard::expire()
+{
+	int64_t now = g_get_monotonic_time();
+	std::vector<uint64_t> late;
+	for (const auto &[id, connection] : connections_) {
+		if (connection.deadlineUs && now > connection.deadlineUs)
+			late.push_back(id);
+	}
+	for (uint64_t id : late) {
+		Connection &connection = connections_.at(id);
+		connection.deadlineUs = 0;
+		counters_.timedOut++;
+		warnThrottled(connection.address, "no whole request within " +
+			      std::to_string(limits_.requestTimeoutUs / G_USEC_PER_SEC) + " s; connection closed");
+		/*
+		 * libsoup sees the end of its input and drops the connection the
+		 * usual way; the descriptor is closed there, not under its feet.
+		 */
+		GSocket *socket = g_socket_connection_get_socket(connection.socket.get());
+		g_socket_shutdown(socket, TRUE, TRUE, nullptr);
+	}
+}
+
+ConnectionGuard::Counters ConnectionGuard::counters() const
+{
+	return counters_;
+}
+
+int ConnectionGuard::openFrom(const std::string &address) const
+{
+	auto it = perAddress_.find(address);
+	return it == perAddress_.end() ? 0 : it->second;
+}
+
+void ConnectionGuard::warnThrottled(const std::string &address, const std::string &what)
+{
+	std::string key = address + "\n" + what;
+	int64_t now = g_get_monotonic_time();
+	auto it = lastWarningUs_.find(key);
+	if (it != lastWarningUs_.end() && now - it->second < kWarningIntervalUs)
+		return;
+	lastWarningUs_[key] = now;
+	/* Bounded: an address that stays quiet for a while is forgotten. */
+	if (lastWarningUs_.size() > 1024) {
+		std::erase_if(lastWarningUs_, [now](const auto &entry) {
+			return now - entry.second >= kWarningIntervalUs;
+		});
+	}
+	logWarning("http: " + address + ": " + what, { { "REMOTE_ADDR", address } });
+}
+
+void ConnectionGuard::sendRawReply(GIOStream *stream, guint status, const std::string &text)
+{
+	struct Reply {
+		GObjectPtr<GIOStream> stream;
+		std::string bytes;
+	};
+	std::string bytes = "HTTP/1.1 " + std::to_string(status) + " " +
+			    soup_status_get_phrase(status) +
+			    "\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+			    std::to_string(text.size()) + "\r\nConnection: close\r\n";
+	if (status == SOUP_STATUS_SERVICE_UNAVAILABLE)
+		bytes += "Retry-After: 5\r\n";
+	bytes += "\r\n" + text;
+	auto *reply = new Reply{ GObjectPtr<GIOStream>::retain(stream), std::move(bytes) };
+	g_output_stream_write_all_async(
+		g_io_stream_get_output_stream(stream), reply->bytes.data(), reply->bytes.size(),
+		G_PRIORITY_DEFAULT, nullptr,
+		[](GObject *source, GAsyncResult *result, gpointer data) {
+			auto *r = static_cast<Reply *>(data);
+			g_output_stream_write_all_finish(G_OUTPUT_STREAM(source), result, nullptr, nullptr);
+			/* Closing at once could reset the connection before the reply is read. */
+			g_timeout_add(kRawReplyLingerMs, [](gpointer ptr) -> gboolean {
+				auto *done = static_cast<Reply *>(ptr);
+				g_io_stream_close(done->stream.get(), nullptr, nullptr);
+				delete done;
+				return G_SOURCE_REMOVE;
+			}, r);
+		},
+		reply);
+}
+
+} /* namespace wcam */
