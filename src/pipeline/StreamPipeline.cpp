@@ -72,6 +72,44 @@ void finishRemoval(BranchRemoval *removal)
 	delete removal;
 }
 
+/*
+ * A viewer branch's input: whatever its elements return (FLUSHING while it
+ * is torn down, NOT_NEGOTIATED, ERROR), the tee must not see it, for the
+ * tee hands any error back to the camera and stops the stream for all.
+ */
+struct BranchInput {
+	std::weak_ptr<char> alive;
+	StreamPipeline::Callbacks *callbacks;
+	std::string branch;
+	std::atomic<bool> reported{ false };
+};
+
+/* streaming thread */
+GstFlowReturn isolate(GstPad *pad, GstFlowReturn ret)
+{
+	if (ret >= GST_FLOW_OK || ret == GST_FLOW_FLUSHING || ret == GST_FLOW_EOS)
+		return ret == GST_FLOW_NOT_LINKED ? ret : GST_FLOW_OK;
+	auto *input = static_cast<BranchInput *>(pad->chaindata);
+	if (!input->reported.exchange(true)) {
+		std::string message = std::string("the viewer's stream failed: ") + gst_flow_get_name(ret);
+		postToMain([alive = input->alive, callbacks = input->callbacks, branch = input->branch, message]() {
+			if (!alive.expired() && callbacks->branchError)
+				callbacks->branchError(branch, message);
+		});
+	}
+	return GST_FLOW_OK;
+}
+
+GstFlowReturn isolatedChain(GstPad *pad, GstObject *parent, GstBuffer *buffer)
+{
+	return isolate(pad, gst_proxy_pad_chain_default(pad, parent, buffer));
+}
+
+GstFlowReturn isolatedChainList(GstPad *pad, GstObject *parent, GstBufferList *list)
+{
+	return isolate(pad, gst_proxy_pad_chain_list_default(pad, parent, list));
+}
+
 } /* namespace */
 
 StreamPipeline::StreamPipeline(PipelineDescription description, bool latencyStamp,
@@ -356,8 +394,13 @@ bool StreamPipeline::addBranch(GstElement *branch)
 	GstPtr<GstPad> teePad = GstPtr<GstPad>::adopt(
 		gst_element_request_pad_simple(tee_.get(), "src_%u"));
 	GstPtr<GstPad> sink = GstPtr<GstPad>::adopt(gst_element_get_static_pad(branch, "sink"));
-	if (!teePad || !sink)
+	if (!teePad || !sink || !GST_IS_GHOST_PAD(sink.get()))
 		return false;
+
+	auto *input = new BranchInput{ lifetime_.weak(), &callbacks_, GST_OBJECT_NAME(branch) };
+	gst_pad_set_chain_function_full(sink.get(), isolatedChain, input,
+					[](gpointer data) { delete static_cast<BranchInput *>(data); });
+	gst_pad_set_chain_list_function_full(sink.get(), isolatedChainList, input, nullptr);
 
 	/*
 	 * streaming thread: webrtcbin turns a viewer's PLI/FIR into an upstream

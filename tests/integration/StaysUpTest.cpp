@@ -277,3 +277,24 @@ TEST_CASE("the picture size changes both ways with viewers attached", "[integrat
 	CHECK(server.app->pipeline().recoveries() == 0);
 	CHECK(server.viewers() == 2);
 }
+
+TEST_CASE("a viewer branch that fails never stops the stream for the others", "[integration]")
+{
+	Server server(testConfig());
+	TestReceiver viewer("viewer");
+	viewer.connectWebSocket(server.app->port());
+	REQUIRE(runUntil([&]() { return viewer.frames() >= 10; }, 20));
+
+	/* A branch whose element answers the tee with an error after a few packets. */
+	GstElement *bin = gst_parse_bin_from_description("identity error-after=5 ! fakesink async=false",
+							 TRUE, nullptr);
+	REQUIRE(bin);
+	gst_object_set_name(GST_OBJECT(bin), "viewer-broken");
+	REQUIRE(server.app->pipeline().addBranch(bin));
+
+	CHECK(receivesAgain(viewer, 30, 10));
+	CHECK(server.app->pipeline().recoveries() == 0);
+	CHECK(server.app->pipeline().problem().empty());
+	server.app->pipeline().removeBranch(bin);
+	runUntil([]() { return false; }, 0.5);
+}
