@@ -2,8 +2,11 @@
 /*
  * webrtc-camera: stream a camera to browsers over WebRTC, encoding once.
  */
+#include <algorithm>
 #include <cstdio>
 #include <string>
+
+#include <sys/resource.h>
 
 #include <gst/gst.h>
 
@@ -31,6 +34,16 @@ std::string defaultWebRoot()
 			return dir;
 	}
 	return {};
+}
+
+/* Connections and viewers are bounded by descriptors: take what we may. */
+void raiseDescriptorLimit()
+{
+	struct rlimit limit = {};
+	if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max)
+		return;
+	limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, 65536);
+	setrlimit(RLIMIT_NOFILE, &limit);
 }
 
 } /* namespace */
@@ -117,6 +130,7 @@ int main(int argc, char *argv[])
 		return 0;
 	}
 
+	raiseDescriptorLimit();
 	Application app(config, platform);
 	app.setConfigPath(path);
 	std::string startError;

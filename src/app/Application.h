@@ -46,6 +46,13 @@ public:
 	/* Null when [adaptive] enabled = false. */
 	AdaptiveController *adaptive() { return adaptive_.get(); }
 
+	/*
+	 * Why the systemd watchdog must not be fed now (empty: feed it): frames
+	 * have not flowed for a while despite rebuilds, or the HTTP server has
+	 * not answered its own probe.
+	 */
+	std::string watchdogProblem() const;
+
 	ConnectionGuard::Counters connections() const { return http_->connections(); }
 
 	/* The /stats document. */
@@ -53,8 +60,6 @@ public:
 
 private:
 	void notifySystemd();
-	/* Why the watchdog must not be fed now (empty: feed it). */
-	std::string watchdogProblem() const;
 
 	Config config_;
 	PipelineDescription description_;

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "server/ConnectionGuard.h"
 
+#include <algorithm>
 #include <vector>
+
+#include <sys/resource.h>
 
 #include "core/Log.h"
 
@@ -14,6 +17,13 @@ constexpr int64_t kWarningIntervalUs = 10 * G_USEC_PER_SEC;
 
 /* Time for a refused client to read its reply before the socket closes. */
 constexpr guint kRawReplyLingerMs = 300;
+
+/* Out of descriptors: stop accepting this long, rather than spin. */
+constexpr guint kAcceptPauseMs = 250;
+
+/* Descriptors kept for the pipeline, logs, libraries; and per viewer (ICE, DTLS). */
+constexpr long long kReservedDescriptors = 128;
+constexpr long long kDescriptorsPerViewer = 16;
 
 GQuark connectionQuark()
 {
@@ -62,39 +72,84 @@ ConnectionGuard::ConnectionGuard(SoupServer *server, const Limits &limits)
 ConnectionGuard::~ConnectionGuard()
 {
 	timer_.reset();
+	acceptWatch_.reset();
+	acceptPause_.reset();
 	registry_->guard = nullptr;
-	if (service_) {
-		g_socket_service_stop(service_.get());
-		g_socket_listener_close(G_SOCKET_LISTENER(service_.get()));
-	}
+	if (listener_)
+		g_socket_close(listener_.get(), nullptr);
+}
+
+int ConnectionGuard::totalFor(int maxViewers)
+{
+	struct rlimit limit = {};
+	if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+		return 1024;
+	long long spare = (long long)limit.rlim_cur - kReservedDescriptors - kDescriptorsPerViewer * maxViewers;
+	return int(std::clamp<long long>(spare, 16, 1024));
 }
 
 bool ConnectionGuard::listen(GSocketAddress *address, int &port, std::string &error)
 {
-	service_ = GObjectPtr<GSocketService>::adopt(g_socket_service_new());
-	g_autoptr(GSocketAddress) effective = nullptr;
 	g_autoptr(GError) listenError = nullptr;
-	if (!g_socket_listener_add_address(G_SOCKET_LISTENER(service_.get()), address,
-					   G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr,
-					   &effective, &listenError)) {
+	listener_ = GObjectPtr<GSocket>::adopt(g_socket_new(g_socket_address_get_family(address),
+							    G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+							    &listenError));
+	if (listener_) {
+		g_socket_set_blocking(listener_.get(), FALSE);
+		g_socket_set_listen_backlog(listener_.get(), 128);
+	}
+	if (!listener_ || !g_socket_bind(listener_.get(), address, TRUE, &listenError) ||
+	    !g_socket_listen(listener_.get(), &listenError)) {
 		error = listenError->message;
-		service_.reset();
+		listener_.reset();
 		return false;
 	}
-	port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(effective));
-	g_signal_connect(service_.get(), "incoming", G_CALLBACK(&ConnectionGuard::onIncoming), this);
-	g_socket_service_start(service_.get());
+	g_autoptr(GSocketAddress) effective = g_socket_get_local_address(listener_.get(), nullptr);
+	port = effective ? g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(effective)) : 0;
+
+	watchListener();
 	return true;
 }
 
-gboolean ConnectionGuard::onIncoming(GSocketService *, GSocketConnection *connection, GObject *,
-				     gpointer data)
+void ConnectionGuard::watchListener()
 {
-	auto *self = static_cast<ConnectionGuard *>(data);
-	if (!self->admit(connection))
-		sendRawReply(G_IO_STREAM(connection), SOUP_STATUS_SERVICE_UNAVAILABLE,
-			     "too many connections; try again later\n");
-	return TRUE;
+	GSource *source = g_socket_create_source(listener_.get(), G_IO_IN, nullptr);
+	g_source_set_callback(source, G_SOURCE_FUNC(+[](GSocket *, GIOCondition, gpointer data) -> gboolean {
+		static_cast<ConnectionGuard *>(data)->acceptPending();
+		return G_SOURCE_CONTINUE;
+	}), this, nullptr);
+	acceptWatch_.reset(g_source_attach(source, nullptr));
+	g_source_unref(source);
+}
+
+/* main thread: the listening socket is readable. */
+void ConnectionGuard::acceptPending()
+{
+	for (;;) {
+		g_autoptr(GError) error = nullptr;
+		g_autoptr(GSocket) socket = g_socket_accept(listener_.get(), nullptr, &error);
+		if (!socket) {
+			if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+				return;
+			/*
+			 * Out of descriptors (EMFILE): the connection stays queued and
+			 * the socket readable. Pause instead of spinning on it.
+			 */
+			warnThrottled("*", std::string("cannot accept: ") + error->message);
+			acceptWatch_.reset();
+			acceptPause_.reset(g_timeout_add(kAcceptPauseMs, [](gpointer data) -> gboolean {
+				auto *self = static_cast<ConnectionGuard *>(data);
+				self->acceptPause_.release();
+				self->watchListener();
+				return G_SOURCE_REMOVE;
+			}, this));
+			return;
+		}
+		g_autoptr(GSocketConnection) connection = g_socket_connection_factory_create_connection(socket);
+		if (!admit(connection))
+			sendRawReply(G_IO_STREAM(connection), SOUP_STATUS_SERVICE_UNAVAILABLE,
+				     "too many connections; try again later\n");
+	}
 }
 
 bool ConnectionGuard::admit(GSocketConnection *connection)

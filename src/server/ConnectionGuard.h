@@ -28,7 +28,7 @@ class ConnectionGuard
 public:
 	struct Limits {
 		int perAddress = 16;	   /* connections and websockets per client address */
-		int total = 256;	   /* connections and websockets in all */
+		int total = 256;	   /* connections and websockets in all; see totalFor() */
 		int64_t requestTimeoutUs = 10 * G_USEC_PER_SEC;
 	};
 
@@ -40,6 +40,12 @@ public:
 	};
 
 	ConnectionGuard(SoupServer *server, const Limits &limits);
+
+	/*
+	 * A total that leaves descriptors for the viewers (each holds a few
+	 * sockets) under the process's RLIMIT_NOFILE.
+	 */
+	static int totalFor(int maxViewers);
 	~ConnectionGuard();
 
 	ConnectionGuard(const ConnectionGuard &) = delete;
@@ -73,8 +79,8 @@ private:
 	};
 	struct Registry;
 
-	static gboolean onIncoming(GSocketService *service, GSocketConnection *connection,
-				   GObject *source, gpointer data);
+	void watchListener();
+	void acceptPending();
 	bool admit(GSocketConnection *connection);
 	void expire();
 	void release(uint64_t id);
@@ -82,7 +88,9 @@ private:
 
 	SoupServer *server_;
 	Limits limits_;
-	GObjectPtr<GSocketService> service_;
+	GObjectPtr<GSocket> listener_;
+	SourceGuard acceptWatch_;
+	SourceGuard acceptPause_;
 	std::shared_ptr<Registry> registry_;
 	std::map<uint64_t, Connection> connections_;
 	std::map<std::string, int> perAddress_;

@@ -54,6 +54,7 @@ ConnectionGuard::Limits HttpServer::limitsFrom(const Config &config)
 {
 	ConnectionGuard::Limits limits;
 	limits.perAddress = config.network.maxConnectionsPerAddress;
+	limits.total = ConnectionGuard::totalFor(config.network.maxViewers);
 	limits.requestTimeoutUs = int64_t(config.network.requestTimeout) * G_USEC_PER_SEC;
 	return limits;
 }

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <dirent.h>
+#include <sys/resource.h>
 
 #include <string>
 #include <vector>
@@ -297,4 +298,58 @@ TEST_CASE("a viewer branch that fails never stops the stream for the others", "[
 	CHECK(server.app->pipeline().problem().empty());
 	server.app->pipeline().removeBranch(bin);
 	runUntil([]() { return false; }, 0.5);
+}
+
+TEST_CASE("the watchdog starves when the stream stays down despite rebuilds", "[integration]")
+{
+	Config config = testConfig();
+	config.pipeline.source = "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 "
+				 "! valve name=stall";
+	Server server(config);
+	CHECK(server.app->watchdogProblem().empty());
+
+	/* A camera that stays broken: every rebuilt producer stalls too. */
+	gint64 stalled = g_get_monotonic_time();
+	bool starved = runUntil([&]() {
+		if (GstPtr<GstElement> valve = element(server, "stall"))
+			g_object_set(valve.get(), "drop", TRUE, nullptr);
+		return !server.app->watchdogProblem().empty();
+	}, 25);
+	REQUIRE(starved);
+	double seconds = (g_get_monotonic_time() - stalled) / 1e6;
+	INFO(server.app->watchdogProblem() << " after " << seconds << " s");
+	CHECK(server.app->watchdogProblem().rfind("no frames for ", 0) == 0);
+	CHECK(seconds > 9);
+	CHECK(seconds < 16);
+	CHECK(server.app->pipeline().recoveries() >= 1);
+}
+
+TEST_CASE("the watchdog starves when the HTTP server cannot answer, though frames flow", "[integration]")
+{
+	Server server(testConfig());
+	int port = server.app->port();
+	CHECK(server.app->watchdogProblem().empty());
+
+	/* Queued connections first, then no descriptor left to accept them with. */
+	std::vector<std::unique_ptr<RawClient>> clients;
+	for (int i = 0; i < 20; i++)
+		clients.push_back(std::make_unique<RawClient>(port, 1));
+	struct rlimit saved = {};
+	getrlimit(RLIMIT_NOFILE, &saved);
+	struct rlimit tight = saved;
+	tight.rlim_cur = openDescriptors() + 4;
+	REQUIRE(setrlimit(RLIMIT_NOFILE, &tight) == 0);
+
+	bool starved = runUntil([&]() { return !server.app->watchdogProblem().empty(); }, 20);
+	std::string problem = server.app->watchdogProblem();
+	bool flowing = server.app->pipeline().flowing();
+	clients.clear();
+	setrlimit(RLIMIT_NOFILE, &saved);
+
+	REQUIRE(starved);
+	INFO(problem);
+	CHECK(problem.find("HTTP server has not answered") != std::string::npos);
+	CHECK(flowing);
+	/* Descriptors back: it answers, and the watchdog is fed again. */
+	CHECK(runUntil([&]() { return server.app->watchdogProblem().empty(); }, 10));
 }
