@@ -243,7 +243,7 @@ std::string Application::statsJson()
 		adaptive = adaptive_->status();
 	StatsInputs inputs{ *pipeline_, *viewers_, hostSample_,
 			    (g_get_monotonic_time() - startedUs_) / 1e6, config_.debug.latencyStamp,
-			    adaptive_ ? &adaptive : nullptr };
+			    adaptive_ ? &adaptive : nullptr, http_->connections(), watchdogProblem() };
 	return buildStatsJson(inputs);
 }
 

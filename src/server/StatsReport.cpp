@@ -90,6 +90,8 @@ std::string buildStatsJson(const StatsInputs &in)
 	addInt(b, "keyframeRequestsSuppressed", stream.keyframeRequestsSuppressed);
 	json_builder_set_member_name(b, "flowing");
 	json_builder_add_boolean_value(b, in.pipeline.flowing());
+	addString(b, "problem", in.pipeline.problem());
+	addInt(b, "recoveries", in.pipeline.recoveries());
 	json_builder_set_member_name(b, "latencyStamp");
 	json_builder_add_boolean_value(b, in.latencyStamp);
 	json_builder_end_object(b);
@@ -151,6 +153,15 @@ std::string buildStatsJson(const StatsInputs &in)
 		json_builder_end_object(b);
 	}
 	json_builder_end_object(b);
+
+	json_builder_set_member_name(b, "connections");
+	json_builder_begin_object(b);
+	addInt(b, "open", in.connections.open);
+	addInt(b, "accepted", in.connections.accepted);
+	addInt(b, "refused", in.connections.refused);
+	addInt(b, "timedOut", in.connections.timedOut);
+	json_builder_end_object(b);
+	addString(b, "watchdogProblem", in.watchdogProblem);
 
 	json_builder_set_member_name(b, "host");
 	json_builder_begin_object(b);

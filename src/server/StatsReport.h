@@ -9,6 +9,7 @@
 
 #include "adaptive/AdaptiveController.h"
 #include "pipeline/StreamPipeline.h"
+#include "server/ConnectionGuard.h"
 #include "server/ViewerManager.h"
 #include "system/HostStats.h"
 
@@ -22,6 +23,8 @@ struct StatsInputs {
 	bool latencyStamp;
 	/* Null when the adaptive controller is off. */
 	const AdaptiveStatus *adaptive = nullptr;
+	ConnectionGuard::Counters connections = {};
+	std::string watchdogProblem; /* empty while the watchdog is fed */
 };
 
 std::string buildStatsJson(const StatsInputs &inputs);
