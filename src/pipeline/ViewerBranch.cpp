@@ -278,6 +278,18 @@ ViewerBranch::ViewerBranch(const std::string &name, const Options &options, List
 
 	configureIce(options);
 
+	/*
+	 * webrtcbin thread: webrtcbin puts a clocksync sync=true before its RTP
+	 * session, which holds every frame for the pipeline latency (a frame
+	 * period of the live camera). Our input is live already: send at once.
+	 */
+	signals_.emplace_back(bin_.get(), "deep-element-added",
+		G_CALLBACK(+[](GstBin *, GstBin *, GstElement *element, gpointer) {
+			GstElementFactory *factory = gst_element_get_factory(element);
+			if (factory && g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)), "clocksync"))
+				g_object_set(element, "sync", FALSE, nullptr);
+		}), nullptr);
+
 	auto *target = new Target{ lifetime_.weak(), this };
 	auto destroyTarget = [](gpointer data, GClosure *) { delete static_cast<Target *>(data); };
 

@@ -199,3 +199,31 @@ TEST_CASE("a websocket message fragmented past 64 KiB closes only that socket", 
 	CHECK(good.errors().empty());
 	requireStillReceiving(good);
 }
+
+TEST_CASE("nothing on a viewer's send path waits for the clock", "[integration]")
+{
+	Server server(testConfig());
+	TestReceiver viewer("viewer");
+	viewer.connectWebSocket(server.app->port());
+	REQUIRE(runUntil([&]() { return viewer.frames() >= 5; }, 20));
+
+	/* webrtcbin's own clocksync would hold each frame for a frame period. */
+	int clocksyncs = 0, syncing = 0;
+	GstIterator *it = gst_bin_iterate_recurse(GST_BIN(server.app->pipeline().pipeline()));
+	GValue item = G_VALUE_INIT;
+	while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+		auto *element = GST_ELEMENT(g_value_get_object(&item));
+		GstElementFactory *factory = gst_element_get_factory(element);
+		if (factory && g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)), "clocksync")) {
+			gboolean sync = TRUE;
+			g_object_get(element, "sync", &sync, nullptr);
+			clocksyncs++;
+			syncing += sync;
+		}
+		g_value_reset(&item);
+	}
+	g_value_unset(&item);
+	gst_iterator_free(it);
+	CHECK(clocksyncs >= 1);
+	CHECK(syncing == 0);
+}
