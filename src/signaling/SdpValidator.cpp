@@ -627,6 +627,20 @@ std::string validateWhepOffer(std::string_view sdp)
 	       "(needs a=rtpmap:<pt> H264/90000 and recvonly or sendrecv)";
 }
 
+SdpMessagePtr parseSdp(const std::string &sdp)
+{
+	/* GstSdp g_return_val_if_fail()s on empty text. */
+	if (sdp.empty())
+		return {};
+	/* It allocates the message before parsing: ours either way. */
+	GstSDPMessage *message = nullptr;
+	GstSDPResult result = gst_sdp_message_new_from_text(sdp.c_str(), &message);
+	SdpMessagePtr owned = SdpMessagePtr::adopt(message);
+	if (result != GST_SDP_OK)
+		return {};
+	return owned;
+}
+
 std::string validateCandidate(std::string_view candidate, unsigned mlineIndex,
 			      unsigned mediaCount)
 {
