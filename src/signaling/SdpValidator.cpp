@@ -224,6 +224,9 @@ std::string checkText(std::string_view sdp)
 		       std::to_string(kMaxSdpSize) + " byte limit";
 	if (sdp.find('\0') != std::string_view::npos)
 		return "SDP contains a NUL byte";
+	/* GstSdp would pass such values on into caps, which GStreamer refuses. */
+	if (!g_utf8_validate(sdp.data(), sdp.size(), nullptr))
+		return "SDP is not valid UTF-8";
 
 	std::vector<std::string_view> lines = split(sdp, '\n');
 	/* A final line break leaves one empty element; that is fine. */
