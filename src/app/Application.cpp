@@ -69,7 +69,7 @@ bool Application::start(std::string &error)
 	callbacks.branchError = [this](const std::string &branch, const std::string &message) {
 		/* "viewer-<id>": only that viewer goes. */
 		std::string id = branch.substr(strlen("viewer-"));
-		postToMain([this, id, message]() { viewers_->end(id, "error: " + message); });
+		postToMain(lifetime_, [this, id, message]() { viewers_->end(id, "error: " + message); });
 	};
 	pipeline_ = std::make_unique<StreamPipeline>(description_, config_.debug.latencyStamp, callbacks);
 	if (!pipeline_->start(error))

@@ -78,6 +78,8 @@ private:
 	GMainLoop *loop_ = nullptr;
 	int exitCode_ = 0;
 	int64_t startedUs_;
+	/* Work posted to the main loop is dropped once we are gone. */
+	Lifetime lifetime_;
 };
 
 } /* namespace wcam */

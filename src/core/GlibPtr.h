@@ -4,7 +4,9 @@
  * knows its own ref/unref pair (gst_object_unref for elements and pads,
  * gst_caps_unref for caps, gst_mini_object_unref for events and buffers,
  * g_object_unref only for plain GObjects such as libsoup's), so nothing
- * is released through the wrong function.
+ * is released through the wrong function. Boxed values without a
+ * reference count (SDP messages, session descriptions) have one owner and
+ * are copied deeply.
  */
 #pragma once
 
@@ -12,6 +14,8 @@
 
 #include <glib-object.h>
 #include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
 
 namespace wcam {
 
@@ -111,6 +115,86 @@ using CapsPtr = GRef<GstCaps, CapsTraits>;
 /* Events, buffers, messages, queries, samples. */
 template<typename T>
 using MiniObjectPtr = GRef<T, MiniObjectTraits>;
+
+/*
+ * A boxed value with no reference count: this object is its only owner.
+ * A copy is a deep copy, so it can ride in a std::function and is freed
+ * however that function ends (run or dropped).
+ */
+template<typename T, typename Traits>
+class GBox
+{
+public:
+	GBox() = default;
+	GBox(std::nullptr_t) {}
+	~GBox() { reset(); }
+
+	/* Take over a value the caller owns. */
+	static GBox adopt(T *ptr)
+	{
+		GBox box;
+		box.ptr_ = ptr;
+		return box;
+	}
+
+	GBox(const GBox &other) : ptr_(other.ptr_ ? Traits::copy(other.ptr_) : nullptr) {}
+	GBox(GBox &&other) noexcept : ptr_(std::exchange(other.ptr_, nullptr)) {}
+
+	GBox &operator=(const GBox &other)
+	{
+		if (this != &other)
+			*this = GBox(other);
+		return *this;
+	}
+	GBox &operator=(GBox &&other) noexcept
+	{
+		if (this != &other) {
+			reset();
+			ptr_ = std::exchange(other.ptr_, nullptr);
+		}
+		return *this;
+	}
+
+	void reset()
+	{
+		if (T *ptr = std::exchange(ptr_, nullptr))
+			Traits::free(ptr);
+	}
+
+	/* Give up ownership, e.g. to a function that takes it. */
+	T *release() { return std::exchange(ptr_, nullptr); }
+
+	T *get() const { return ptr_; }
+	T *operator->() const { return ptr_; }
+	explicit operator bool() const { return ptr_ != nullptr; }
+
+private:
+	T *ptr_ = nullptr;
+};
+
+struct SdpMessageTraits {
+	static GstSDPMessage *copy(const GstSDPMessage *message)
+	{
+		GstSDPMessage *copy = nullptr;
+		gst_sdp_message_copy(message, &copy);
+		return copy;
+	}
+	static void free(GstSDPMessage *message) { gst_sdp_message_free(message); }
+};
+
+struct SessionDescriptionTraits {
+	static GstWebRTCSessionDescription *copy(const GstWebRTCSessionDescription *description)
+	{
+		return gst_webrtc_session_description_copy(description);
+	}
+	static void free(GstWebRTCSessionDescription *description)
+	{
+		gst_webrtc_session_description_free(description);
+	}
+};
+
+using SdpMessagePtr = GBox<GstSDPMessage, SdpMessageTraits>;
+using SessionDescriptionPtr = GBox<GstWebRTCSessionDescription, SessionDescriptionTraits>;
 
 /*
  * A signal handler that disconnects when this object dies. It keeps the

@@ -50,28 +50,6 @@ std::string branchOf(GstObject *object)
 	return {};
 }
 
-struct BranchRemoval {
-	GstPtr<GstElement> pipeline;
-	GstPtr<GstElement> tee;
-	GstPtr<GstElement> branch;
-	GstPtr<GstPad> teePad;
-	std::function<void()> done;
-};
-
-/* main thread: the branch no longer gets data; stop and drop it. */
-void finishRemoval(BranchRemoval *removal)
-{
-	/* Locked, so a pipeline state change cannot race our NULL. */
-	gst_element_set_locked_state(removal->branch.get(), TRUE);
-	gst_element_set_state(removal->branch.get(), GST_STATE_NULL);
-	gst_bin_remove(GST_BIN(removal->pipeline.get()), removal->branch.get());
-	if (removal->teePad)
-		gst_element_release_request_pad(removal->tee.get(), removal->teePad.get());
-	if (removal->done)
-		removal->done();
-	delete removal;
-}
-
 /*
  * A viewer branch's input: whatever its elements return (FLUSHING while it
  * is torn down, NOT_NEGOTIATED, ERROR), the tee must not see it, for the
@@ -132,6 +110,9 @@ StreamPipeline::~StreamPipeline()
 	busWatch_.reset();
 	if (pipeline_)
 		gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+	/* At shutdown the main loop no longer runs: finish what it would have. */
+	while (!removals_.empty())
+		finishRemoval(removals_.begin()->first);
 }
 
 bool StreamPipeline::start(std::string &error)
@@ -441,10 +422,15 @@ void StreamPipeline::removeBranch(GstElement *branch, std::function<void()> done
 	GstPtr<GstPad> sink = GstPtr<GstPad>::adopt(gst_element_get_static_pad(branch, "sink"));
 	GstPtr<GstPad> teePad = GstPtr<GstPad>::adopt(sink ? gst_pad_get_peer(sink.get()) : nullptr);
 
-	auto *removal = new BranchRemoval{ pipeline_, tee_, GstPtr<GstElement>::retain(branch),
-					   teePad, std::move(done) };
+	unsigned id = nextRemoval_++;
+	removals_[id] = Removal{ GstPtr<GstElement>::retain(branch), teePad, std::move(done) };
+	/* Owns nothing: dropped harmlessly if this pipeline is gone first. */
+	auto finish = [alive = lifetime_.weak(), this, id]() {
+		if (!alive.expired())
+			finishRemoval(id);
+	};
 	if (!teePad) {
-		postToMain([removal]() { finishRemoval(removal); });
+		postToMain(finish);
 		return;
 	}
 
@@ -454,11 +440,31 @@ void StreamPipeline::removeBranch(GstElement *branch, std::function<void()> done
 		if (peer)
 			gst_pad_unlink(pad, peer.get());
 		return GST_PAD_PROBE_REMOVE;
-	}, removal, [](gpointer data) {
+	}, new std::function<void()>(std::move(finish)), [](gpointer data) {
 		/* The probe is gone: the pad is unlinked (or the pipeline stopped). */
-		auto *r = static_cast<BranchRemoval *>(data);
-		postToMain([r]() { finishRemoval(r); });
+		auto *work = static_cast<std::function<void()> *>(data);
+		postToMain(std::move(*work));
+		delete work;
 	});
+}
+
+/* main thread: the branch no longer gets data; stop and drop it. */
+void StreamPipeline::finishRemoval(unsigned id)
+{
+	auto it = removals_.find(id);
+	if (it == removals_.end())
+		return;
+	Removal removal = std::move(it->second);
+	removals_.erase(it);
+
+	/* Locked, so a pipeline state change cannot race our NULL. */
+	gst_element_set_locked_state(removal.branch.get(), TRUE);
+	gst_element_set_state(removal.branch.get(), GST_STATE_NULL);
+	gst_bin_remove(GST_BIN(pipeline_.get()), removal.branch.get());
+	if (removal.teePad)
+		gst_element_release_request_pad(tee_.get(), removal.teePad.get());
+	if (removal.done)
+		removal.done();
 }
 
 void StreamPipeline::requestKeyframe(const char *why)

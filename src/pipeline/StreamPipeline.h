@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 
 #include <gst/gst.h>
@@ -59,7 +60,8 @@ public:
 
 	/*
 	 * Unlink the branch in an IDLE probe on its tee pad, then, on the main
-	 * loop, set it to NULL, remove it and release the tee pad.
+	 * loop, set it to NULL, remove it and release the tee pad. Removals the
+	 * main loop has not finished when this object dies finish then.
 	 */
 	void removeBranch(GstElement *branch, std::function<void()> done = {});
 
@@ -101,6 +103,7 @@ private:
 	void dropProducer();
 	void rebuild();
 	void installProbes();
+	void finishRemoval(unsigned id);
 	void tick();
 	void sendKeyUnit();
 
@@ -126,6 +129,15 @@ private:
 	std::atomic<uint64_t> byteCount_{ 0 };
 	std::atomic<uint64_t> keyframeCount_{ 0 };
 	std::atomic<int64_t> lastFrameUs_{ 0 };
+
+	/* Branches on their way out (main thread), by removal id. */
+	struct Removal {
+		GstPtr<GstElement> branch;
+		GstPtr<GstPad> teePad;
+		std::function<void()> done;
+	};
+	std::map<unsigned, Removal> removals_;
+	unsigned nextRemoval_ = 0;
 
 	uint64_t lastFrames_ = 0;
 	uint64_t lastBytes_ = 0;

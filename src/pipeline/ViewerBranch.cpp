@@ -12,6 +12,7 @@
 
 #include "adaptive/Remb.h"
 #include "core/Log.h"
+#include "signaling/SdpValidator.h"
 
 GST_DEBUG_CATEGORY_STATIC(wcam_viewer_debug);
 #define GST_CAT_DEFAULT wcam_viewer_debug
@@ -101,6 +102,15 @@ GstPromise *makePromise(PromiseHandler handler)
 			fn(reply, {});
 		},
 		data, [](gpointer ptr) { delete static_cast<PromiseHandler *>(ptr); });
+}
+
+/* The description in a create-offer/create-answer reply, ours to free. */
+SessionDescriptionPtr replyDescription(const GstStructure *reply, const char *field)
+{
+	GstWebRTCSessionDescription *description = nullptr;
+	if (reply)
+		gst_structure_get(reply, field, GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &description, nullptr);
+	return SessionDescriptionPtr::adopt(description);
 }
 
 std::string descriptionText(const GstWebRTCSessionDescription *description)
@@ -470,17 +480,15 @@ void ViewerBranch::createOffer(SdpCallback done)
 {
 	Target target{ lifetime_.weak(), this };
 	GstPromise *promise = makePromise([target, done](const GstStructure *reply, const std::string &error) {
-		GstWebRTCSessionDescription *offer = nullptr;
-		if (error.empty() && reply)
-			gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, nullptr);
+		SessionDescriptionPtr offer = error.empty() ? replyDescription(reply, "offer") : nullptr;
 		if (!offer) {
 			std::string why = error.empty() ? "webrtcbin created no offer" : error;
 			postTo(target, [done, why](ViewerBranch *) { done("", why); });
 			return;
 		}
-		postTo(target, [done, offer](ViewerBranch *self) {
-			self->setLocal(offer, done);
-			gst_webrtc_session_description_free(offer);
+		/* Freed with the work, also when the viewer is gone before it runs. */
+		postTo(target, [done, offer = std::move(offer)](ViewerBranch *self) {
+			self->setLocal(offer.get(), done);
 		});
 	});
 	g_signal_emit_by_name(webrtc_.get(), "create-offer", nullptr, promise);
@@ -489,37 +497,43 @@ void ViewerBranch::createOffer(SdpCallback done)
 
 void ViewerBranch::setRemoteAnswer(const std::string &sdp, DoneCallback done)
 {
-	GstSDPMessage *message = nullptr;
-	gst_sdp_message_new_from_text(sdp.c_str(), &message);
-	GstWebRTCSessionDescription *answer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, message);
 	Target target{ lifetime_.weak(), this };
+	SdpMessagePtr message = parseSdp(sdp);
+	if (!message) {
+		/* Callbacks always come from the main loop, never from in here. */
+		postTo(target, [done](ViewerBranch *) { done("the answer is not valid SDP"); });
+		return;
+	}
+	SessionDescriptionPtr answer = SessionDescriptionPtr::adopt(
+		gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, message.release()));
 	GstPromise *promise = makePromise([target, done](const GstStructure *, const std::string &error) {
 		postTo(target, [done, error](ViewerBranch *) { done(error); });
 	});
-	g_signal_emit_by_name(webrtc_.get(), "set-remote-description", answer, promise);
+	g_signal_emit_by_name(webrtc_.get(), "set-remote-description", answer.get(), promise);
 	gst_promise_unref(promise);
-	gst_webrtc_session_description_free(answer);
 }
 
 void ViewerBranch::answerOffer(const std::string &sdp, SdpCallback done)
 {
-	GstSDPMessage *message = nullptr;
-	gst_sdp_message_new_from_text(sdp.c_str(), &message);
-	GstWebRTCSessionDescription *offer = gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, message);
 	Target target{ lifetime_.weak(), this };
+	SdpMessagePtr message = parseSdp(sdp);
+	if (!message) {
+		postTo(target, [done](ViewerBranch *) { done("", "the offer is not valid SDP"); });
+		return;
+	}
+	SessionDescriptionPtr offer = SessionDescriptionPtr::adopt(
+		gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, message.release()));
 
 	auto onAnswer = [target, done](const GstStructure *reply, const std::string &error) {
-		GstWebRTCSessionDescription *answer = nullptr;
-		if (error.empty() && reply)
-			gst_structure_get(reply, "answer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &answer, nullptr);
+		SessionDescriptionPtr answer = error.empty() ? replyDescription(reply, "answer") : nullptr;
 		if (!answer) {
 			std::string why = error.empty() ? "webrtcbin created no answer" : error;
 			postTo(target, [done, why](ViewerBranch *) { done("", why); });
 			return;
 		}
-		postTo(target, [done, answer](ViewerBranch *self) {
-			self->setLocal(answer, done);
-			gst_webrtc_session_description_free(answer);
+		/* Freed with the work, also when the viewer is gone before it runs. */
+		postTo(target, [done, answer = std::move(answer)](ViewerBranch *self) {
+			self->setLocal(answer.get(), done);
 		});
 	};
 
@@ -534,9 +548,8 @@ void ViewerBranch::answerOffer(const std::string &sdp, SdpCallback done)
 			gst_promise_unref(answerPromise);
 		});
 	});
-	g_signal_emit_by_name(webrtc_.get(), "set-remote-description", offer, promise);
+	g_signal_emit_by_name(webrtc_.get(), "set-remote-description", offer.get(), promise);
 	gst_promise_unref(promise);
-	gst_webrtc_session_description_free(offer);
 }
 
 void ViewerBranch::addRemoteCandidate(unsigned mlineIndex, const std::string &candidate)
@@ -552,10 +565,7 @@ std::string ViewerBranch::localDescription() const
 {
 	GstWebRTCSessionDescription *description = nullptr;
 	g_object_get(webrtc_.get(), "local-description", &description, nullptr);
-	std::string text = descriptionText(description);
-	if (description)
-		gst_webrtc_session_description_free(description);
-	return text;
+	return descriptionText(SessionDescriptionPtr::adopt(description).get());
 }
 
 void ViewerBranch::watchRemb()

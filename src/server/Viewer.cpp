@@ -7,6 +7,7 @@
 
 #include "core/Log.h"
 #include "signaling/Message.h"
+#include "signaling/SdpValidator.h"
 
 namespace wcam {
 
@@ -89,15 +90,15 @@ bool Viewer::startOffer(std::string &error)
 
 int Viewer::chooseH264Payload(const std::string &offerSdp, std::string &why)
 {
-	GstSDPMessage *message = nullptr;
-	if (gst_sdp_message_new_from_text(offerSdp.c_str(), &message) != GST_SDP_OK) {
+	SdpMessagePtr message = parseSdp(offerSdp);
+	if (!message) {
 		why = "the offer is not valid SDP";
 		return -1;
 	}
 	int best = -1;
 	int bestScore = -1;
-	for (guint m = 0; m < gst_sdp_message_medias_len(message); m++) {
-		const GstSDPMedia *media = gst_sdp_message_get_media(message, m);
+	for (guint m = 0; m < gst_sdp_message_medias_len(message.get()); m++) {
+		const GstSDPMedia *media = gst_sdp_message_get_media(message.get(), m);
 		if (g_strcmp0(gst_sdp_media_get_media(media), "video"))
 			continue;
 		for (guint f = 0; f < gst_sdp_media_formats_len(media); f++) {
@@ -128,7 +129,6 @@ int Viewer::chooseH264Payload(const std::string &offerSdp, std::string &why)
 		}
 		break; /* the first video section is the one we feed */
 	}
-	gst_sdp_message_free(message);
 	if (best < 0)
 		why = "the offer has no H.264 video with packetization-mode=1";
 	return best;

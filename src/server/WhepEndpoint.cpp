@@ -136,7 +136,7 @@ void WhepEndpoint::respond(const std::string &id, const std::string &sdp, const 
 
 	if (!error.empty()) {
 		setText(message.get(), SOUP_STATUS_INTERNAL_SERVER_ERROR, error + "\n");
-		postToMain([this, id, error]() { viewers_.remove(id, error); });
+		postToMain(lifetime_, [this, id, error]() { viewers_.remove(id, error); });
 	} else {
 		std::string location = std::string(kPath) + "/" + id;
 		SoupMessageHeaders *headers = soup_server_message_get_response_headers(message.get());

@@ -35,6 +35,8 @@ private:
 	ViewerManager &viewers_;
 	/* POSTs paused until their answer is ready, by viewer id. */
 	std::map<std::string, GObjectPtr<SoupServerMessage>> pending_;
+	/* Work posted to the main loop is dropped once we are gone. */
+	Lifetime lifetime_;
 };
 
 } /* namespace wcam */

@@ -40,14 +40,23 @@ bool holdsInteger(JsonNode *node)
 	       json_node_get_value_type(node) == G_TYPE_INT64;
 }
 
+/* Replies are websocket text frames: a browser drops the connection on bad UTF-8. */
+std::string validUtf8(const char *text)
+{
+	g_autofree gchar *valid = g_utf8_make_valid(text, -1);
+	return valid;
+}
+
 /* Echo client-chosen text only in short, valid-UTF-8 form. */
 std::string excerpt(const char *text)
 {
-	g_autofree gchar *cut = g_utf8_substring(text, 0, 64);
-	std::string out = cut;
-	if (g_utf8_strlen(text, -1) > 64)
-		out += "...";
-	return out;
+	constexpr glong kMaxChars = 64;
+	g_autofree gchar *valid = g_utf8_make_valid(text, -1);
+	if (g_utf8_strlen(valid, -1) <= kMaxChars)
+		return valid;
+	/* g_utf8_substring() reads past the end of a string shorter than that. */
+	g_autofree gchar *cut = g_utf8_substring(valid, 0, kMaxChars);
+	return std::string(cut) + "...";
 }
 
 ParsedMessage parseAnswer(JsonObject *object)
@@ -152,7 +161,8 @@ ParsedMessage parseClientMessage(std::string_view text)
 	g_autoptr(JsonParser) parser = json_parser_new_immutable();
 	g_autoptr(GError) error = nullptr;
 	if (!json_parser_load_from_data(parser, text.data(), text.size(), &error))
-		return fail("bad-json", std::string("message is not valid JSON: ") + error->message);
+		/* json-glib quotes the offending token, possibly cut inside a character. */
+		return fail("bad-json", "message is not valid JSON: " + validUtf8(error->message));
 
 	JsonNode *root = json_parser_get_root(parser);
 	if (!root || !JSON_NODE_HOLDS_OBJECT(root))

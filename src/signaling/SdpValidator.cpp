@@ -224,6 +224,9 @@ std::string checkText(std::string_view sdp)
 		       std::to_string(kMaxSdpSize) + " byte limit";
 	if (sdp.find('\0') != std::string_view::npos)
 		return "SDP contains a NUL byte";
+	/* GstSdp would pass such values on into caps, which GStreamer refuses. */
+	if (!g_utf8_validate(sdp.data(), sdp.size(), nullptr))
+		return "SDP is not valid UTF-8";
 
 	std::vector<std::string_view> lines = split(sdp, '\n');
 	/* A final line break leaves one empty element; that is fine. */
@@ -625,6 +628,20 @@ std::string validateWhepOffer(std::string_view sdp)
 		return "offer has no video media section";
 	return "offer has no video media section that receives H264/90000 "
 	       "(needs a=rtpmap:<pt> H264/90000 and recvonly or sendrecv)";
+}
+
+SdpMessagePtr parseSdp(const std::string &sdp)
+{
+	/* GstSdp g_return_val_if_fail()s on empty text. */
+	if (sdp.empty())
+		return {};
+	/* It allocates the message before parsing: ours either way. */
+	GstSDPMessage *message = nullptr;
+	GstSDPResult result = gst_sdp_message_new_from_text(sdp.c_str(), &message);
+	SdpMessagePtr owned = SdpMessagePtr::adopt(message);
+	if (result != GST_SDP_OK)
+		return {};
+	return owned;
 }
 
 std::string validateCandidate(std::string_view candidate, unsigned mlineIndex,

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/GlibPtr.h"
+
 namespace wcam {
 
 /*
@@ -39,5 +41,11 @@ std::string validateWhepOffer(std::string_view sdp);
  */
 std::string validateCandidate(std::string_view candidate, unsigned mlineIndex,
 			      unsigned mediaCount = 1);
+
+/*
+ * GstSdp's reading of `sdp` (up to its first NUL byte, which the checks
+ * above refuse), or null when GstSdp refuses it.
+ */
+SdpMessagePtr parseSdp(const std::string &sdp);
 
 } /* namespace wcam */

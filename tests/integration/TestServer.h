@@ -59,12 +59,8 @@ struct Server {
 		/* Viewers need the payloader's caps: wait until frames flow. */
 		REQUIRE(runUntil([this]() { return app->pipeline().flowing(); }, 10));
 	}
-	~Server()
-	{
-		app.reset();
-		/* Let the branch removals queued on the main loop finish. */
-		runUntil([]() { return false; }, 0.3);
-	}
+	/* Branch removals finish in the pipeline's destructor, loop or not. */
+	~Server() { app.reset(); }
 	size_t viewers() const { return app->viewers().count(); }
 };
 

@@ -225,6 +225,37 @@ TEST_CASE("unknown-type names the type", "[message]")
 	CHECK(g_utf8_validate(parsed.error->message.c_str(), -1, nullptr));
 }
 
+/* Found by fuzzing: json-glib's error quotes a token cut inside a character. */
+TEST_CASE("bad-json replies are valid UTF-8", "[message]")
+{
+	const std::string text = "{\"type\": \"candidate\", \"candida:3028415214 8b-4d3e-9f3b-"
+				 "\xcf\x9c\xcd\x9b\xdc\x9a\xcb\x9e"
+				 "5a6b.local 51000 tyst 999\", "
+				 "\"sdpMLineIndex\": 0}";
+	ParsedMessage parsed = parseClientMessage(text);
+	REQUIRE(parsed.error);
+	CHECK(parsed.error->code == "bad-json");
+	CHECK(g_utf8_validate(parsed.error->message.c_str(), -1, nullptr));
+	std::string reply = errorMessage(*parsed.error);
+	CHECK(g_utf8_validate(reply.c_str(), -1, nullptr));
+}
+
+/*
+ * Every length up to the cut and past it: a type shorter than the cut was
+ * read past its end (the sanitizer build caught it).
+ */
+TEST_CASE("unknown-type echoes a short type whole, a long one cut", "[message]")
+{
+	for (size_t length = 0; length <= 70; length++) {
+		std::string type(length, 'x');
+		INFO(length);
+		ParsedMessage parsed = parseClientMessage("{\"type\":\"" + type + "\"}");
+		REQUIRE(parsed.error);
+		std::string expected = "\"" + type.substr(0, 64) + (length > 64 ? "...\"" : "\"");
+		CHECK(parsed.error->message.find(expected) != std::string::npos);
+	}
+}
+
 TEST_CASE("bad-sdp: answer without a valid string sdp", "[message]")
 {
 	checkError(R"({"type":"answer"})", "bad-sdp", "\"sdp\"");

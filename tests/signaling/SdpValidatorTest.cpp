@@ -518,6 +518,7 @@ TEST_CASE("answers with malformed values are rejected, naming the problem", "[sd
 	checkRejected(kChromeAnswer.substr(0, kChromeAnswer.size() / 2), "");
 	checkRejected(kChromeAnswer.substr(0, 40), "s=");
 	checkRejected(replaced(kChromeAnswer, "v=0", "v=1"), "v=0");
+	checkRejected(replaced(kChromeAnswer, "s=", "s=\xc3"), "UTF-8");
 	std::string nul = kChromeAnswer;
 	nul.insert(nul.find("s=-") + 3, 1, '\0');
 	checkRejected(nul, "NUL");
@@ -674,6 +675,8 @@ TEST_CASE("WHEP offers that cannot receive H264 or are malformed are rejected", 
 	rejected(replaced(kChromeWhepOffer, "a=mid:1", "a=mid:0"), "share");
 	rejected(videoOnly.substr(0, 300), "");
 	rejected("garbage", "x=value");
+	/* Found by fuzzing: GStreamer warns "please file a bug" on such caps. */
+	rejected(replaced(videoOnly, "a=fmtp:106", "a=fmtp:106 profile-level-id=42e0\xff"), "UTF-8");
 }
 
 TEST_CASE("valid trickled candidates are accepted", "[candidate]")

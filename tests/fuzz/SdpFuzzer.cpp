@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The remote answer and trickled candidate checks, and what an accepted
+ * answer goes through before webrtcbin: GstSdp parsing into a session
+ * description (webrtcbin itself is not involved).
+ */
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <gst/sdp/sdp.h>
+#include <gst/webrtc/webrtc.h>
+
+#include "FuzzSupport.h"
+#include "core/GlibPtr.h"
+#include "signaling/SdpValidator.h"
+
+using namespace wcam;
+
+extern "C" int LLVMFuzzerInitialize(int *, char ***)
+{
+	fuzz::setUp();
+	return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	std::string_view text(reinterpret_cast<const char *>(data), size);
+
+	/* The same bytes as a candidate, at each index we could be told. */
+	for (unsigned index = 0; index < 2; index++) {
+		std::string reason = validateCandidate(text, index, 1);
+		if (reason.empty()) {
+			FUZZ_CHECK(index == 0, "candidate accepted for a missing m-line");
+			FUZZ_CHECK(text.size() <= 1024, "oversized candidate accepted");
+		}
+	}
+
+	for (unsigned offered : { 1u, 0u }) {
+		if (!validateAnswer(text, offered).empty())
+			continue;
+		/* As ViewerBranch::setRemoteAnswer does. */
+		std::string sdp(text);
+		SdpMessagePtr message = parseSdp(sdp);
+		FUZZ_CHECK(message, "accepted answer does not parse");
+		guint medias = gst_sdp_message_medias_len(message.get());
+		FUZZ_CHECK(medias >= 1 && (offered == 0 || medias <= offered), std::to_string(medias));
+		SessionDescriptionPtr answer = SessionDescriptionPtr::adopt(
+			gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, message.release()));
+		g_autofree char *again = gst_sdp_message_as_text(answer->sdp);
+		FUZZ_CHECK(again && *again, "accepted answer does not print");
+	}
+	return 0;
+}

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ViewerBranch with a real webrtcbin, outside any pipeline: what its
+ * thread hands to the main loop must be freed even when the viewer is
+ * gone by the time the main loop gets to it (the sanitizer build reports
+ * a leak otherwise).
+ */
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <string>
+
+#include <gst/gst.h>
+
+#include "pipeline/ViewerBranch.h"
+#include "support/TestSupport.h"
+
+using namespace wcam;
+using wcam::test::runUntil;
+
+namespace {
+
+class NullListener : public ViewerBranch::Listener
+{
+public:
+	void onLocalCandidate(unsigned, const std::string &) override {}
+	void onIceConnectionState(GstWebRTCICEConnectionState) override {}
+	void onConnectionState(GstWebRTCPeerConnectionState) override {}
+	void onGatheringComplete() override {}
+};
+
+const char *const kRtpCaps =
+	"application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=96,"
+	"packetization-mode=(string)1,profile-level-id=(string)42e01f";
+
+std::unique_ptr<ViewerBranch> playingBranch(NullListener &listener)
+{
+	auto branch = std::make_unique<ViewerBranch>("viewer-t", ViewerBranch::Options{}, &listener);
+	CapsPtr caps = CapsPtr::adopt(gst_caps_from_string(kRtpCaps));
+	branch->setCodec(caps.get());
+	gst_element_set_state(branch->bin(), GST_STATE_PLAYING);
+	/* Let the state notifications through. */
+	runUntil([]() { return false; }, 0.3);
+	return branch;
+}
+
+void destroy(std::unique_ptr<ViewerBranch> &branch)
+{
+	gst_element_set_state(branch->bin(), GST_STATE_NULL);
+	branch.reset();
+}
+
+} /* namespace */
+
+TEST_CASE("an offer is created and set", "[viewer-branch]")
+{
+	NullListener listener;
+	std::unique_ptr<ViewerBranch> branch = playingBranch(listener);
+	std::string sdp, error;
+	bool done = false;
+	branch->createOffer([&](const std::string &s, const std::string &e) {
+		sdp = s;
+		error = e;
+		done = true;
+	});
+	REQUIRE(runUntil([&]() { return done; }, 5));
+	CHECK(error.empty());
+	CHECK(sdp.find("m=video") != std::string::npos);
+	CHECK(sdp.find("H264/90000") != std::string::npos);
+	destroy(branch);
+}
+
+TEST_CASE("an offer created for a viewer that left meanwhile is freed", "[viewer-branch]")
+{
+	NullListener listener;
+	std::unique_ptr<ViewerBranch> branch = playingBranch(listener);
+	bool called = false;
+	branch->createOffer([&](const std::string &, const std::string &) { called = true; });
+	/* webrtcbin's thread answers and posts; the main loop does not run yet. */
+	g_usleep(G_USEC_PER_SEC);
+	destroy(branch);
+	runUntil([]() { return false; }, 0.5);
+	CHECK_FALSE(called);
+}
+
+TEST_CASE("an offer is answered", "[viewer-branch]")
+{
+	/* A real offer from a second branch, made recvonly like a player's. */
+	NullListener listener;
+	std::unique_ptr<ViewerBranch> offerer = playingBranch(listener);
+	std::string offer;
+	offerer->createOffer([&](const std::string &s, const std::string &) { offer = s; });
+	REQUIRE(runUntil([&]() { return !offer.empty(); }, 5));
+	destroy(offerer);
+	for (size_t at; (at = offer.find("a=sendonly")) != std::string::npos;)
+		offer.replace(at, 10, "a=recvonly");
+
+	std::unique_ptr<ViewerBranch> answerer = playingBranch(listener);
+	std::string sdp, error;
+	bool done = false;
+	answerer->answerOffer(offer, [&](const std::string &s, const std::string &e) {
+		sdp = s;
+		error = e;
+		done = true;
+	});
+	REQUIRE(runUntil([&]() { return done; }, 5));
+	CHECK(error.empty());
+	CHECK(sdp.find("a=sendonly") != std::string::npos);
+	destroy(answerer);
+}
+
+TEST_CASE("an offer GstSdp refuses is reported from the main loop", "[viewer-branch]")
+{
+	NullListener listener;
+	std::unique_ptr<ViewerBranch> branch = playingBranch(listener);
+	std::string error;
+	bool done = false;
+	branch->answerOffer("", [&](const std::string &, const std::string &e) {
+		error = e;
+		done = true;
+	});
+	CHECK_FALSE(done);
+	REQUIRE(runUntil([&]() { return done; }, 5));
+	CHECK(!error.empty());
+	destroy(branch);
+}
