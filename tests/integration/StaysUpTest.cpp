@@ -125,6 +125,16 @@ TEST_CASE("request bodies are refused by their declared size, before they are re
 	});
 	CHECK(chunked == "HTTP/1.1 413 Request Entity Too Large");
 
+	/* Headers are bounded too (libsoup stops reading at 64 KiB). */
+	bool headersCut = onClientThread([port]() {
+		RawClient client(port);
+		client.sendAll("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: ");
+		client.sendAll(std::string(128 * 1024, 'h'));
+		std::string head = client.readHead();
+		return head.empty() || head.rfind("HTTP/1.1 400", 0) == 0;
+	});
+	CHECK(headersCut);
+
 	CHECK(receivesAgain(viewer, 20, 5));
 	CHECK(server.viewers() == 1);
 }
