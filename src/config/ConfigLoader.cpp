@@ -624,6 +624,15 @@ std::optional<std::string> parseFragment(Field &field, const std::string &value,
 
 	if (value.empty())
 		return value;
+	/*
+	 * The rest of the pipeline is linked on with " ! ", so a link at either
+	 * end is a typo; GStreamer 1.22's parser also raises criticals on it
+	 * when caps are involved. Said plainly here instead.
+	 */
+	if (value.front() == '!' || value.back() == '!') {
+		field.error(quote(value) + " starts or ends with '!'", allowed);
+		return std::nullopt;
+	}
 
 	if (!gst_is_initialized()) {
 		g_autoptr(GError) error = nullptr;

@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "config/ConfigLoader.h"
+#include "support/TestSupport.h"
 
 using namespace wcam;
 
@@ -724,6 +725,20 @@ TEST_CASE("pipeline fragments are checked by GStreamer", "[config]")
 	SECTION("a syntax error")
 	{
 		singleError("[pipeline]\nencoder = x264enc ! ! \n", kOrigin + ":pipeline.encoder: ");
+	}
+
+	SECTION("a link at either end is refused before GStreamer sees it")
+	{
+		/* Found by fuzzing: GStreamer 1.22's parser raised criticals on these. */
+		for (const char *fragment : { "v4l2src ! image/jpeg,width=1280 ! jpegdec !",
+					      "! videoconvert", "!" }) {
+			INFO(fragment);
+			wcam::test::CriticalCounter criticals;
+			std::string error = singleError(std::string("[pipeline]\nsource = ") + fragment + "\n",
+							kOrigin + ":pipeline.source: ");
+			CHECK_THAT(error, Catch::Contains("starts or ends with '!'"));
+			CHECK(criticals.count() == 0);
+		}
 	}
 
 	SECTION("caps cannot end a fragment")

@@ -10,8 +10,10 @@
 #include <glib.h>
 
 #include "server/Viewer.h"
+#include "support/TestSupport.h"
 
 using namespace wcam;
+using wcam::test::CriticalCounter;
 
 namespace {
 
@@ -35,28 +37,6 @@ const std::string kOffer =
 	"a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=64001f\r\n"
 	"a=rtpmap:106 H264/90000\r\n"
 	"a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f\r\n";
-
-/* Counts GLib criticals (g_return_if_fail) while it lives. */
-class CriticalCounter
-{
-public:
-	CriticalCounter()
-	{
-		count_ = 0;
-		previous_ = g_log_set_default_handler(
-			[](const gchar *, GLogLevelFlags level, const gchar *, gpointer) {
-				if (level & G_LOG_LEVEL_CRITICAL)
-					count_++;
-			},
-			nullptr);
-	}
-	~CriticalCounter() { g_log_set_default_handler(previous_, nullptr); }
-	int count() const { return count_; }
-
-private:
-	static inline int count_ = 0;
-	GLogFunc previous_;
-};
 
 } /* namespace */
 

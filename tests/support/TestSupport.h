@@ -26,6 +26,34 @@ inline bool runUntil(const std::function<bool()> &done, double seconds)
 	return true;
 }
 
+/*
+ * Counts GLib criticals (g_return_if_fail) while it lives: GLib calls the
+ * default handler for libraries that log with g_log(), as GStreamer does.
+ */
+class CriticalCounter
+{
+public:
+	CriticalCounter()
+	{
+		count_ = 0;
+		previous_ = g_log_set_default_handler(
+			[](const gchar *, GLogLevelFlags level, const gchar *, gpointer) {
+				if (level & G_LOG_LEVEL_CRITICAL)
+					count_++;
+			},
+			nullptr);
+	}
+	~CriticalCounter() { g_log_set_default_handler(previous_, nullptr); }
+	CriticalCounter(const CriticalCounter &) = delete;
+	CriticalCounter &operator=(const CriticalCounter &) = delete;
+
+	int count() const { return count_; }
+
+private:
+	static inline int count_ = 0;
+	GLogFunc previous_;
+};
+
 /* Remove a directory tree; symlinks are removed, never followed. */
 inline void removeTree(const std::string &path)
 {
