@@ -28,6 +28,17 @@ void noCache(SoupServerMessage *message)
 	soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
 }
 
+/*
+ * libsoup 3.2 never closes a kept-alive connection that the client closes
+ * while idle (fixed in 3.3.0, commit d20c6601): one socket in CLOSE_WAIT
+ * and its SoupServerConnection leak per such connection. Plain requests
+ * therefore close after their response; only the websocket stays open.
+ */
+void closeAfterResponse(SoupServerMessage *message)
+{
+	soup_message_headers_replace(soup_server_message_get_response_headers(message), "Connection", "close");
+}
+
 } /* namespace */
 
 HttpServer::HttpServer(const Config &config, ViewerManager &viewers, Handlers handlers)
@@ -83,6 +94,7 @@ void HttpServer::onRequest(SoupServer *, SoupServerMessage *message, const char 
 	GST_DEBUG("%s %s from %s", soup_server_message_get_method(message), path,
 		  soup_server_message_get_remote_host(message));
 	noCache(message);
+	closeAfterResponse(message);
 	if (!strcmp(path, "/health")) {
 		self->serveHealth(message);
 	} else if (!strcmp(path, "/stats")) {
@@ -154,6 +166,7 @@ void HttpServer::onWebSocketRequest(SoupServer *, SoupServerMessage *message, co
 	g_autoptr(GError) error = nullptr;
 	if (!soup_websocket_server_check_handshake(message, nullptr, nullptr, nullptr, &error)) {
 		std::string text = std::string("websocket handshake refused: ") + error->message + "\n";
+		closeAfterResponse(message);
 		setText(message, SOUP_STATUS_BAD_REQUEST, text.c_str());
 		return;
 	}

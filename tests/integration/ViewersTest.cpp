@@ -5,19 +5,23 @@
  */
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <cerrno>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "TestReceiver.h"
 #include "app/Application.h"
+#include "core/GlibPtr.h"
 #include "pipeline/Platform.h"
 
 using namespace wcam;
@@ -378,4 +382,119 @@ TEST_CASE("a websocket message fragmented past 64 KiB closes only that socket", 
 
 	CHECK(good.errors().empty());
 	requireStillReceiving(good);
+}
+
+namespace {
+
+int openFds()
+{
+	int count = 0;
+	DIR *dir = opendir("/proc/self/fd");
+	if (!dir)
+		return -1;
+	while (struct dirent *entry = readdir(dir))
+		if (entry->d_name[0] != '.')
+			count++;
+	closedir(dir);
+	return count - 1; /* the directory's own */
+}
+
+/*
+ * Counts the viewer bins added to the server's pipeline and the webrtcbin
+ * in each, until they are finalized (weak references, so timing plays no
+ * part: an object that is never freed stays counted).
+ */
+class BranchCensus
+{
+public:
+	explicit BranchCensus(GstElement *pipeline)
+		: added_(pipeline, "element-added",
+			 G_CALLBACK(+[](GstBin *, GstElement *element, gpointer data) {
+				 if (!g_str_has_prefix(GST_OBJECT_NAME(element), "viewer-"))
+					 return;
+				 auto *self = static_cast<BranchCensus *>(data);
+				 self->track(G_OBJECT(element));
+				 GstPtr<GstElement> webrtc = GstPtr<GstElement>::adopt(
+					 gst_bin_get_by_name(GST_BIN(element), "webrtc"));
+				 if (webrtc)
+					 self->track(G_OBJECT(webrtc.get()));
+			 }),
+			 this)
+	{
+	}
+	~BranchCensus()
+	{
+		/* Whatever is still alive must not call back into a dead census. */
+		for (GObject *object : alive_)
+			g_object_weak_unref(object, &BranchCensus::finalized, this);
+	}
+
+	size_t seen() const { return seen_; }
+	size_t alive() const { return alive_.size(); }
+
+private:
+	void track(GObject *object)
+	{
+		seen_++;
+		alive_.push_back(object);
+		g_object_weak_ref(object, &BranchCensus::finalized, this);
+	}
+	static void finalized(gpointer data, GObject *gone)
+	{
+		auto &alive = static_cast<BranchCensus *>(data)->alive_;
+		alive.erase(std::remove(alive.begin(), alive.end(), gone), alive.end());
+	}
+
+	SignalConnection added_;
+	size_t seen_ = 0;
+	std::vector<GObject *> alive_;
+};
+
+} /* namespace */
+
+TEST_CASE("join/leave churn gives back every branch, webrtcbin and file descriptor", "[integration][churn]")
+{
+	Server server(testConfig());
+	int port = server.app->port();
+	TestReceiver watcher("watcher");
+	watcher.connectWebSocket(port);
+	REQUIRE(runUntil([&]() { return watcher.frames() >= 10; }, 20));
+
+	/* One cycle of each kind first: plugins, DTLS and the like open what they keep. */
+	auto cycle = [&](int i, const char *how) {
+		auto receiver = std::make_unique<TestReceiver>("churn" + std::to_string(i));
+		bool whep = !strcmp(how, "whep");
+		if (whep)
+			receiver->connectWhep(port);
+		else
+			receiver->connectWebSocket(port);
+		INFO(how << " cycle " << i << ": " << (receiver->errors().empty() ? "" : receiver->errors()[0]));
+		REQUIRE(runUntil([&]() { return receiver->frames() >= 1; }, 20));
+		if (whep)
+			CHECK(receiver->deleteWhep() == 200);
+		else if (!strcmp(how, "stop"))
+			receiver->sendStop();
+		else
+			receiver->dropSocket();
+		runUntil([]() { return false; }, 0.05);
+	};
+	const char *kinds[] = { "stop", "drop", "whep" };
+	for (int i = 0; i < 3; i++)
+		cycle(i, kinds[i]);
+	REQUIRE(runUntil([&]() { return server.viewers() == 1; }, 10));
+	runUntil([]() { return false; }, 1);
+	int baseline = openFds();
+
+	BranchCensus census(server.app->pipeline().pipeline());
+	constexpr int kCycles = 12;
+	for (int i = 0; i < kCycles; i++)
+		cycle(i + 3, kinds[i % 3]);
+
+	REQUIRE(runUntil([&]() { return server.viewers() == 1; }, 10));
+	CHECK(census.seen() == 2 * kCycles);
+	/* Removal finishes on the main loop; then nothing may hold a branch. */
+	CHECK(runUntil([&]() { return census.alive() == 0; }, 10));
+	INFO("open fds: baseline " << baseline << ", now " << openFds());
+	CHECK(runUntil([&]() { return std::abs(openFds() - baseline) <= 2; }, 10));
+	requireStillReceiving(watcher);
 }
