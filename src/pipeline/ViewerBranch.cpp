@@ -330,12 +330,22 @@ void ViewerBranch::configureIce(const Options &options)
 		}
 	}
 
-	if (options.iceAddresses.empty())
-		return;
 	GObject *agent = nullptr;
 	g_object_get(webrtc_.get(), "ice-agent", &agent, nullptr);
 	if (!agent)
 		return;
+	/*
+	 * libnice asks every router on every interface for a UPnP port mapping
+	 * by default: multicast the camera should not send, and up to 2 s more
+	 * before gathering completes (a WHEP answer waits for that).
+	 */
+	GObject *nice = nullptr;
+	if (g_object_class_find_property(G_OBJECT_GET_CLASS(agent), "agent"))
+		g_object_get(agent, "agent", &nice, nullptr);
+	if (nice && g_object_class_find_property(G_OBJECT_GET_CLASS(nice), "upnp"))
+		g_object_set(nice, "upnp", FALSE, nullptr);
+	if (nice)
+		g_object_unref(nice);
 	for (const std::string &address : resolveIceAddresses(options.iceAddresses)) {
 		gboolean added = FALSE;
 		g_signal_emit_by_name(agent, "add-local-ip-address", address.c_str(), &added);
