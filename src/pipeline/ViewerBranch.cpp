@@ -556,7 +556,7 @@ std::string ViewerBranch::localDescription() const
 	return text;
 }
 
-void ViewerBranch::watchRemb()
+void ViewerBranch::watchRtcp()
 {
 	GstPtr<GstElement> rtpbin = GstPtr<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(webrtc_.get()), "rtpbin"));
 	if (!rtpbin)
@@ -567,27 +567,31 @@ void ViewerBranch::watchRemb()
 	if (!session)
 		return;
 	auto *target = new Target{ lifetime_.weak(), this };
-	/* RTCP receive thread: parse here (read only), hand the number over. */
+	/*
+	 * RTCP receive thread: parse here (read only), hand the time and the
+	 * number over. A peer that is gone sends no RTCP, and a WHEP viewer
+	 * has no other sign of life.
+	 */
 	signals_.emplace_back(session, "on-receiving-rtcp",
 		G_CALLBACK(+[](GObject *, GstBuffer *buffer, gpointer data) {
 			std::optional<uint64_t> remb = findRemb(buffer);
-			if (!remb)
-				return;
-			uint64_t value = *remb;
 			int64_t at = g_get_monotonic_time();
-			postTo(*static_cast<Target *>(data), [value, at](ViewerBranch *self) {
-				self->remb_ = value;
-				self->rembAtUs_ = at;
+			postTo(*static_cast<Target *>(data), [remb, at](ViewerBranch *self) {
+				self->lastRtcpUs_ = at;
+				if (remb) {
+					self->remb_ = *remb;
+					self->rembAtUs_ = at;
+				}
 			});
 		}), target, [](gpointer data, GClosure *) { delete static_cast<Target *>(data); });
 	g_object_unref(session);
-	rembWatched_ = true;
+	rtcpWatched_ = true;
 }
 
 void ViewerBranch::requestStats(std::function<void(const ViewerRtcStats &)> done)
 {
-	if (!rembWatched_)
-		watchRemb();
+	if (!rtcpWatched_)
+		watchRtcp();
 	Target target{ lifetime_.weak(), this };
 	GstPromise *promise = makePromise([target, done](const GstStructure *reply, const std::string &error) {
 		if (!error.empty() || !reply)

@@ -498,3 +498,23 @@ TEST_CASE("join/leave churn gives back every branch, webrtcbin and file descript
 	CHECK(runUntil([&]() { return std::abs(openFds() - baseline) <= 2; }, 10));
 	requireStillReceiving(watcher);
 }
+
+TEST_CASE("a WHEP viewer that vanishes without DELETE is removed when its RTCP stops", "[integration]")
+{
+	Server server(testConfig());
+	TestReceiver watcher("watcher");
+	watcher.connectWebSocket(server.app->port());
+	TestReceiver whep("whep");
+	whep.connectWhep(server.app->port());
+	REQUIRE(whep.whepStatus() == 201);
+	REQUIRE(runUntil([&]() { return whep.frames() >= 10 && watcher.frames() >= 10; }, 20));
+	REQUIRE(server.viewers() == 2);
+
+	/* The tab is closed: no DELETE, no RTCP, no ICE checks; libnice does not notice. */
+	whep.vanish();
+	gint64 vanished = g_get_monotonic_time();
+	REQUIRE(runUntil([&]() { return server.viewers() == 1; }, 30));
+	INFO("removed after " << (g_get_monotonic_time() - vanished) / 1e6 << " s");
+	CHECK(whep.deleteWhep() == 404);
+	requireStillReceiving(watcher);
+}
