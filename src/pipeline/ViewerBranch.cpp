@@ -352,12 +352,20 @@ void ViewerBranch::configureIce(const Options &options)
 		}
 	}
 
-	if (options.iceAddresses.empty())
-		return;
 	GObject *agent = nullptr;
 	g_object_get(webrtc_.get(), "ice-agent", &agent, nullptr);
 	if (!agent)
 		return;
+	/*
+	 * libnice asks every router on every interface for a UPnP port mapping
+	 * by default: multicast the camera should not send, and up to 2 s more
+	 * before gathering completes (a WHEP answer waits for that).
+	 */
+	g_autoptr(GObject) nice = nullptr;
+	if (g_object_class_find_property(G_OBJECT_GET_CLASS(agent), "agent"))
+		g_object_get(agent, "agent", &nice, nullptr);
+	if (nice && g_object_class_find_property(G_OBJECT_GET_CLASS(nice), "upnp"))
+		g_object_set(nice, "upnp", FALSE, nullptr);
 	for (const std::string &address : resolveIceAddresses(options.iceAddresses)) {
 		gboolean added = FALSE;
 		g_signal_emit_by_name(agent, "add-local-ip-address", address.c_str(), &added);
@@ -568,7 +576,7 @@ std::string ViewerBranch::localDescription() const
 	return descriptionText(SessionDescriptionPtr::adopt(description).get());
 }
 
-void ViewerBranch::watchRemb()
+void ViewerBranch::watchRtcp()
 {
 	GstPtr<GstElement> rtpbin = GstPtr<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(webrtc_.get()), "rtpbin"));
 	if (!rtpbin)
@@ -579,27 +587,31 @@ void ViewerBranch::watchRemb()
 	if (!session)
 		return;
 	auto *target = new Target{ lifetime_.weak(), this };
-	/* RTCP receive thread: parse here (read only), hand the number over. */
+	/*
+	 * RTCP receive thread: parse here (read only), hand the time and the
+	 * number over. A peer that is gone sends no RTCP, and a WHEP viewer
+	 * has no other sign of life.
+	 */
 	signals_.emplace_back(session, "on-receiving-rtcp",
 		G_CALLBACK(+[](GObject *, GstBuffer *buffer, gpointer data) {
 			std::optional<uint64_t> remb = findRemb(buffer);
-			if (!remb)
-				return;
-			uint64_t value = *remb;
 			int64_t at = g_get_monotonic_time();
-			postTo(*static_cast<Target *>(data), [value, at](ViewerBranch *self) {
-				self->remb_ = value;
-				self->rembAtUs_ = at;
+			postTo(*static_cast<Target *>(data), [remb, at](ViewerBranch *self) {
+				self->lastRtcpUs_ = at;
+				if (remb) {
+					self->remb_ = *remb;
+					self->rembAtUs_ = at;
+				}
 			});
 		}), target, [](gpointer data, GClosure *) { delete static_cast<Target *>(data); });
 	g_object_unref(session);
-	rembWatched_ = true;
+	rtcpWatched_ = true;
 }
 
 void ViewerBranch::requestStats(std::function<void(const ViewerRtcStats &)> done)
 {
-	if (!rembWatched_)
-		watchRemb();
+	if (!rtcpWatched_)
+		watchRtcp();
 	Target target{ lifetime_.weak(), this };
 	GstPromise *promise = makePromise([target, done](const GstStructure *reply, const std::string &error) {
 		if (!error.empty() || !reply)

@@ -99,6 +99,12 @@ public:
 
 	void requestStats(std::function<void(const ViewerRtcStats &)> done);
 
+	/*
+	 * When the peer's last RTCP packet arrived (monotonic µs): 0 none yet,
+	 * -1 while the RTP session is not watched (before negotiation).
+	 */
+	int64_t lastRtcpUs() const { return rtcpWatched_ ? lastRtcpUs_ : -1; }
+
 	/* Resolve interface names to their addresses (IP literals pass). */
 	static std::vector<std::string> resolveIceAddresses(const std::vector<std::string> &entries);
 
@@ -108,8 +114,8 @@ public:
 
 private:
 	void configureIce(const Options &options);
-	/* Read REMB from the RTP session's incoming RTCP, once it exists. */
-	void watchRemb();
+	/* Note the peer's RTCP (and its REMB) from the RTP session, once it exists. */
+	void watchRtcp();
 	void setLocal(GstWebRTCSessionDescription *description, SdpCallback done);
 
 	GstPtr<GstElement> bin_;
@@ -120,7 +126,8 @@ private:
 	std::atomic<bool> *gateOpen_ = nullptr;
 	std::vector<SignalConnection> signals_;
 	Listener *listener_;
-	bool rembWatched_ = false;
+	bool rtcpWatched_ = false;
+	int64_t lastRtcpUs_ = 0;
 	uint64_t remb_ = 0;
 	int64_t rembAtUs_ = 0;
 	Lifetime lifetime_;

@@ -253,7 +253,7 @@ void HttpServer::onWebSocketRequest(SoupServer *, SoupServerMessage *message, co
 	g_autoptr(GError) error = nullptr;
 	if (!soup_websocket_server_check_handshake(message, nullptr, nullptr, nullptr, &error)) {
 		std::string text = std::string("websocket handshake refused: ") + error->message + "\n";
-		setText(message, SOUP_STATUS_BAD_REQUEST, text.c_str());
+			setText(message, SOUP_STATUS_BAD_REQUEST, text.c_str());
 		return;
 	}
 	soup_websocket_server_process_handshake(message, nullptr, nullptr, nullptr, nullptr);

@@ -4,6 +4,8 @@
 #include <optional>
 #include <type_traits>
 
+#include <malloc.h>
+
 #include <json-glib/json-glib.h>
 
 namespace wcam {
@@ -50,6 +52,21 @@ void addOptional(JsonBuilder *b, const char *name, const std::optional<T> &value
 		json_builder_add_int_value(b, *value);
 	else
 		json_builder_add_double_value(b, *value);
+}
+
+/*
+ * Bytes the allocator has handed out and not got back: unlike the RSS it
+ * does not keep the high-water mark of a burst of viewers, so it shows a
+ * leak at once.
+ */
+std::optional<int64_t> heapInUse()
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+	struct mallinfo2 info = mallinfo2();
+	return int64_t(info.uordblks + info.hblkhd);
+#else
+	return std::nullopt;
+#endif
 }
 
 /* Our "unknown" sentinel for values that are never negative. */
@@ -170,6 +187,7 @@ std::string buildStatsJson(const StatsInputs &in)
 	addInt(b, "memTotal", in.host.memTotalBytes);
 	addInt(b, "memAvailable", in.host.memAvailableBytes);
 	addInt(b, "rss", in.host.processRssBytes);
+	addOptional(b, "heapInUse", heapInUse());
 	addDouble(b, "load1", in.host.loadAverage1);
 	addOptional(b, "temperature", in.host.temperatureCelsius);
 	addOptional(b, "throttled", in.host.throttled);

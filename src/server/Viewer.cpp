@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "server/Viewer.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <gst/sdp/sdp.h>
@@ -252,6 +253,14 @@ void Viewer::fail(const std::string &reason)
 	setState(State::Failed);
 	if (events_.ended)
 		events_.ended(reason);
+}
+
+int64_t Viewer::rtcpSilenceUs(int64_t now) const
+{
+	int64_t last = branch_->lastRtcpUs();
+	if (state_ != State::Connected || last < 0)
+		return 0;
+	return now - std::max(last, stateSinceUs_);
 }
 
 void Viewer::refreshStats()

@@ -57,6 +57,8 @@ public:
 	int64_t lastActivityUs() const { return lastActivityUs_; }
 	int64_t stateSinceUs() const { return stateSinceUs_; }
 	const ViewerRtcStats &rtcStats() const { return stats_; }
+	/* How long a connected peer has sent no RTCP (µs); 0 when we cannot tell. */
+	int64_t rtcpSilenceUs(int64_t now) const;
 
 	static const char *toString(Kind kind);
 	static const char *toString(State state);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "server/ViewerManager.h"
 
+#include <algorithm>
+
 #include "core/Log.h"
 
 namespace wcam {
@@ -11,6 +13,13 @@ constexpr guint kTickMs = 2000;
 
 /* A WHEP viewer has no keep-alive of its own: ICE tells us it is gone. */
 constexpr int64_t kDisconnectedGraceUs = 10 * G_USEC_PER_SEC;
+
+/*
+ * Nor does libnice notice a peer that vanished without a word (no consent
+ * freshness): its RTCP stops. Browsers report every second, GStreamer
+ * every 5 s +-50 %: never less than this.
+ */
+constexpr int64_t kMinRtcpSilenceUs = 15 * G_USEC_PER_SEC;
 
 } /* namespace */
 
@@ -132,6 +141,8 @@ void ViewerManager::tick()
 			if (viewer.kind() == Viewer::Kind::WebSocket &&
 			    now - viewer.lastActivityUs() > timeoutUs_)
 				expired.push_back({ id, "silent for too long" });
+			else if (viewer.rtcpSilenceUs(now) > std::max(timeoutUs_, kMinRtcpSilenceUs))
+				expired.push_back({ id, "no RTCP from the viewer for too long" });
 			break;
 		case Viewer::State::Disconnected:
 			if (now - viewer.stateSinceUs() > std::min(timeoutUs_, kDisconnectedGraceUs))

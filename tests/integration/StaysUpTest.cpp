@@ -6,7 +6,6 @@
  */
 #include <catch2/catch.hpp>
 
-#include <dirent.h>
 #include <sys/resource.h>
 
 #include <string>
@@ -19,17 +18,6 @@ using namespace wcam;
 using namespace wcam::test;
 
 namespace {
-
-int openDescriptors()
-{
-	int count = 0;
-	if (DIR *dir = opendir("/proc/self/fd")) {
-		while (readdir(dir))
-			count++;
-		closedir(dir);
-	}
-	return count - 3; /* ".", ".." and the directory's own descriptor */
-}
 
 /* Settle, then the lowest count seen: the self-check briefly holds one. */
 int settledDescriptors()

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "TestReceiver.h"
 
+#include <algorithm>
 #include <map>
 
 #include <gst/sdp/sdp.h>
@@ -132,6 +133,13 @@ void TestReceiver::buildPipeline()
 	g_object_get(webrtc_, "ice-agent", &agent, nullptr);
 	gboolean added = FALSE;
 	g_signal_emit_by_name(agent, "add-local-ip-address", "127.0.0.1", &added);
+	/* Nor UPnP discovery, which would multicast on every interface. */
+	GObject *nice = nullptr;
+	g_object_get(agent, "agent", &nice, nullptr);
+	if (nice && g_object_class_find_property(G_OBJECT_GET_CLASS(nice), "upnp"))
+		g_object_set(nice, "upnp", FALSE, nullptr);
+	if (nice)
+		g_object_unref(nice);
 	gst_object_unref(agent);
 
 	/* streaming thread: decode what arrives and count the pictures. */
@@ -149,7 +157,14 @@ void TestReceiver::buildPipeline()
 		GstElement *fakesink = gst_bin_get_by_name(GST_BIN(decode), "sink");
 		GstPad *fakesinkPad = gst_element_get_static_pad(fakesink, "sink");
 		gst_pad_add_probe(fakesinkPad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *, GstPadProbeInfo *, gpointer d) {
-			static_cast<TestReceiver *>(d)->frames_++;
+			auto *receiver = static_cast<TestReceiver *>(d);
+			receiver->frames_++;
+			int64_t now = g_get_monotonic_time();
+			int64_t last = receiver->lastFrameUs_.exchange(now);
+			int64_t gap = last ? now - last : 0;
+			int64_t max = receiver->maxGapUs_.load();
+			while (gap > max && !receiver->maxGapUs_.compare_exchange_weak(max, gap))
+				;
 			return GST_PAD_PROBE_OK;
 		}, self, nullptr);
 		gst_object_unref(fakesinkPad);
@@ -161,7 +176,7 @@ void TestReceiver::buildPipeline()
 		auto *self = static_cast<TestReceiver *>(data);
 		std::string text = candidate;
 		post(self, [self, mline, text]() {
-			if (!self->ws_ || self->vanished_)
+			if (!self->ws_ || self->vanished_ || self->stall_)
 				return;
 			g_autoptr(JsonBuilder) b = json_builder_new();
 			json_builder_begin_object(b);
@@ -240,6 +255,22 @@ void TestReceiver::closeSocket()
 	gst_element_set_state(pipeline_, GST_STATE_NULL);
 }
 
+void TestReceiver::dropSocket()
+{
+	vanished_ = true;
+	if (socketOpen())
+		g_io_stream_close(soup_websocket_connection_get_io_stream(ws_), nullptr, nullptr);
+	gst_element_set_state(pipeline_, GST_STATE_NULL);
+}
+
+int64_t TestReceiver::takeMaxFrameGapUs()
+{
+	int64_t last = lastFrameUs_.load();
+	if (!last)
+		return 0;
+	return std::max(maxGapUs_.exchange(0), g_get_monotonic_time() - last);
+}
+
 void TestReceiver::onMessage(const std::string &text)
 {
 	g_autoptr(JsonParser) parser = json_parser_new();
@@ -254,7 +285,7 @@ void TestReceiver::onMessage(const std::string &text)
 	} else if (type == "candidate") {
 		const char *candidate = json_object_get_string_member(object, "candidate");
 		guint mline = json_object_get_int_member(object, "sdpMLineIndex");
-		if (candidate && *candidate && !vanished_)
+		if (candidate && *candidate && !vanished_ && !stall_)
 			g_signal_emit_by_name(webrtc_, "add-ice-candidate", mline, candidate);
 	} else if (type == "error") {
 		errors_.push_back(std::string(json_object_get_string_member(object, "code")) + ": " +
@@ -319,6 +350,18 @@ void TestReceiver::sendWhepOffer()
 	g_object_get(webrtc_, "local-description", &local, nullptr);
 	std::string offer = sdpText(local);
 	gst_webrtc_session_description_free(local);
+	if (stall_) {
+		/* An offer the server can never reach: no candidates in it. */
+		std::string kept;
+		for (size_t start = 0; start < offer.size();) {
+			size_t end = offer.find('\n', start);
+			end = end == std::string::npos ? offer.size() : end + 1;
+			if (offer.compare(start, 12, "a=candidate:") != 0)
+				kept += offer.substr(start, end - start);
+			start = end;
+		}
+		offer = kept;
+	}
 
 	std::string url = "http://127.0.0.1:" + std::to_string(port_) + "/whep";
 	SoupMessage *message = soup_message_new("POST", url.c_str());
@@ -343,6 +386,8 @@ void TestReceiver::sendWhepOffer()
 		errors_.push_back("whep: status " + std::to_string(whepStatus_) + ": " + answer);
 		return;
 	}
+	if (stall_)
+		return;
 	GstWebRTCSessionDescription *description = parseDescription(GST_WEBRTC_SDP_TYPE_ANSWER, answer);
 	setDescription(webrtc_, "set-remote-description", description);
 	gst_webrtc_session_description_free(description);

@@ -35,10 +35,23 @@ public:
 	void vanish();
 	/* Close the websocket without a word. */
 	void closeSocket();
+	/* Drop the TCP connection under the websocket (no close frame), as a killed browser does. */
+	void dropSocket();
+	/*
+	 * Never complete ICE: keep our candidates to ourselves and ignore the
+	 * server's (WHEP: offer without candidates, answer ignored). Call
+	 * before connecting.
+	 */
+	void setStall(bool stall) { stall_ = stall; }
 	/* DELETE the WHEP session; the HTTP status. */
 	guint deleteWhep();
 
 	uint64_t frames() const { return frames_.load(); }
+	/*
+	 * The longest time between two decoded frames since the last call,
+	 * counting the time since the last frame (µs; 0 before any frame).
+	 */
+	int64_t takeMaxFrameGapUs();
 	const std::vector<std::string> &errors() const { return errors_; }
 	const std::vector<std::string> &byes() const { return byes_; }
 	const std::string &whepLocation() const { return whepLocation_; }
@@ -60,12 +73,16 @@ private:
 	SoupWebsocketConnection *ws_ = nullptr;
 	guint pingTimer_ = 0;
 	std::atomic<uint64_t> frames_{ 0 };
+	/* Written by the decoder's streaming thread. */
+	std::atomic<int64_t> lastFrameUs_{ 0 };
+	std::atomic<int64_t> maxGapUs_{ 0 };
 	std::vector<std::string> errors_;
 	std::vector<std::string> byes_;
 	std::string viewerId_;
 	std::string whepLocation_;
 	guint whepStatus_ = 0;
 	bool vanished_ = false;
+	bool stall_ = false;
 };
 
 } /* namespace wcam::test */

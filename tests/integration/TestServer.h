@@ -15,6 +15,7 @@
 #include <thread>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -43,6 +44,20 @@ inline Config testConfig()
 	config.network.maxConnectionsPerAddress = 1024;
 	config.paths.webRoot = std::string(WCAM_SOURCE_DIR) + "/data/web";
 	return config;
+}
+
+/* This process's open file descriptors. */
+inline int openDescriptors()
+{
+	int count = 0;
+	DIR *dir = opendir("/proc/self/fd");
+	if (!dir)
+		return -1;
+	while (struct dirent *entry = readdir(dir))
+		if (entry->d_name[0] != '.')
+			count++;
+	closedir(dir);
+	return count - 1; /* the directory's own */
 }
 
 struct Server {

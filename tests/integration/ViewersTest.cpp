@@ -5,11 +5,14 @@
  */
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <vector>
 
 #include "TestReceiver.h"
 #include "TestServer.h"
+#include "core/GlibPtr.h"
 
 using namespace wcam;
 using namespace wcam::test;
@@ -226,4 +229,126 @@ TEST_CASE("nothing on a viewer's send path waits for the clock", "[integration]"
 	gst_iterator_free(it);
 	CHECK(clocksyncs >= 1);
 	CHECK(syncing == 0);
+}
+
+namespace {
+
+/*
+ * Counts the viewer bins added to the server's pipeline and the webrtcbin
+ * in each, until they are finalized (weak references, so timing plays no
+ * part: an object that is never freed stays counted).
+ */
+class BranchCensus
+{
+public:
+	explicit BranchCensus(GstElement *pipeline)
+		: added_(pipeline, "element-added",
+			 G_CALLBACK(+[](GstBin *, GstElement *element, gpointer data) {
+				 if (!g_str_has_prefix(GST_OBJECT_NAME(element), "viewer-"))
+					 return;
+				 auto *self = static_cast<BranchCensus *>(data);
+				 self->track(G_OBJECT(element));
+				 GstPtr<GstElement> webrtc = GstPtr<GstElement>::adopt(
+					 gst_bin_get_by_name(GST_BIN(element), "webrtc"));
+				 if (webrtc)
+					 self->track(G_OBJECT(webrtc.get()));
+			 }),
+			 this)
+	{
+	}
+	~BranchCensus()
+	{
+		/* Whatever is still alive must not call back into a dead census. */
+		for (GObject *object : alive_)
+			g_object_weak_unref(object, &BranchCensus::finalized, this);
+	}
+
+	size_t seen() const { return seen_; }
+	size_t alive() const { return alive_.size(); }
+
+private:
+	void track(GObject *object)
+	{
+		seen_++;
+		alive_.push_back(object);
+		g_object_weak_ref(object, &BranchCensus::finalized, this);
+	}
+	static void finalized(gpointer data, GObject *gone)
+	{
+		auto &alive = static_cast<BranchCensus *>(data)->alive_;
+		alive.erase(std::remove(alive.begin(), alive.end(), gone), alive.end());
+	}
+
+	SignalConnection added_;
+	size_t seen_ = 0;
+	std::vector<GObject *> alive_;
+};
+
+} /* namespace */
+
+TEST_CASE("join/leave churn gives back every branch, webrtcbin and file descriptor", "[integration][churn]")
+{
+	Server server(testConfig());
+	int port = server.app->port();
+	TestReceiver watcher("watcher");
+	watcher.connectWebSocket(port);
+	REQUIRE(runUntil([&]() { return watcher.frames() >= 10; }, 20));
+
+	/* One cycle of each kind first: plugins, DTLS and the like open what they keep. */
+	auto cycle = [&](int i, const char *how) {
+		auto receiver = std::make_unique<TestReceiver>("churn" + std::to_string(i));
+		bool whep = !strcmp(how, "whep");
+		if (whep)
+			receiver->connectWhep(port);
+		else
+			receiver->connectWebSocket(port);
+		INFO(how << " cycle " << i << ": " << (receiver->errors().empty() ? "" : receiver->errors()[0]));
+		REQUIRE(runUntil([&]() { return receiver->frames() >= 1; }, 20));
+		if (whep)
+			CHECK(receiver->deleteWhep() == 200);
+		else if (!strcmp(how, "stop"))
+			receiver->sendStop();
+		else
+			receiver->dropSocket();
+		runUntil([]() { return false; }, 0.05);
+	};
+	const char *kinds[] = { "stop", "drop", "whep" };
+	for (int i = 0; i < 3; i++)
+		cycle(i, kinds[i]);
+	REQUIRE(runUntil([&]() { return server.viewers() == 1; }, 10));
+	runUntil([]() { return false; }, 1);
+	int baseline = openDescriptors();
+
+	BranchCensus census(server.app->pipeline().pipeline());
+	constexpr int kCycles = 12;
+	for (int i = 0; i < kCycles; i++)
+		cycle(i + 3, kinds[i % 3]);
+
+	REQUIRE(runUntil([&]() { return server.viewers() == 1; }, 10));
+	CHECK(census.seen() == 2 * kCycles);
+	/* Removal finishes on the main loop; then nothing may hold a branch. */
+	CHECK(runUntil([&]() { return census.alive() == 0; }, 10));
+	INFO("open fds: baseline " << baseline << ", now " << openDescriptors());
+	CHECK(runUntil([&]() { return std::abs(openDescriptors() - baseline) <= 2; }, 10));
+	requireStillReceiving(watcher);
+}
+
+TEST_CASE("a WHEP viewer that vanishes without DELETE is removed when its RTCP stops", "[integration]")
+{
+	Server server(testConfig());
+	TestReceiver watcher("watcher");
+	watcher.connectWebSocket(server.app->port());
+	TestReceiver whep("whep");
+	whep.connectWhep(server.app->port());
+	REQUIRE(whep.whepStatus() == 201);
+	REQUIRE(runUntil([&]() { return whep.frames() >= 10 && watcher.frames() >= 10; }, 20));
+	REQUIRE(server.viewers() == 2);
+
+	/* The tab is closed: no DELETE, no RTCP, no ICE checks; libnice does not notice. */
+	whep.vanish();
+	gint64 vanished = g_get_monotonic_time();
+	REQUIRE(runUntil([&]() { return server.viewers() == 1; }, 30));
+	INFO("removed after " << (g_get_monotonic_time() - vanished) / 1e6 << " s");
+	CHECK(whep.deleteWhep() == 404);
+	requireStillReceiving(watcher);
 }
