@@ -616,8 +616,12 @@ std::optional<std::string> parseWebRoot(Field &field, const std::string &value)
 }
 
 /* Builds the fragment the way the pipeline will, so any error shows up now. */
+/*
+ * `before` and `after` stand for the pipeline around the fragment, so that
+ * it is checked as it will be linked (a source may well end with caps).
+ */
 std::optional<std::string> parseFragment(Field &field, const std::string &value,
-					 const char *example)
+					 const char *example, const char *before, const char *after)
 {
 	const std::string allowed = std::string("expected a gst-launch fragment such as \"") +
 				    example + "\", or empty for the built-in chain";
@@ -645,7 +649,8 @@ std::optional<std::string> parseFragment(Field &field, const std::string &value,
 	}
 
 	g_autoptr(GError) error = nullptr;
-	GstElement *bin = gst_parse_bin_from_description_full(value.c_str(), FALSE, nullptr,
+	std::string linked = before + value + after;
+	GstElement *bin = gst_parse_bin_from_description_full(linked.c_str(), FALSE, nullptr,
 							       GST_PARSE_FLAG_FATAL_ERRORS,
 							       &error);
 	if (bin)
@@ -778,11 +783,13 @@ const std::vector<SectionSpec> &sectionSpecs()
 		{ "pipeline", {
 			{ "source", [](Field &f, const std::string &v, Config &c) {
 				  assign(c.pipeline.source,
-					 parseFragment(f, v, "videotestsrc is-live=true ! videoconvert"));
+					 parseFragment(f, v, "videotestsrc is-live=true ! videoconvert", "",
+						      " ! capsfilter"));
 			  } },
 			{ "encoder", [](Field &f, const std::string &v, Config &c) {
 				  assign(c.pipeline.encoder,
-					 parseFragment(f, v, "x264enc tune=zerolatency"));
+					 parseFragment(f, v, "x264enc tune=zerolatency", "capsfilter ! ",
+						      " ! h264parse"));
 			  } },
 		} },
 		{ "adaptive", {
