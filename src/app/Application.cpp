@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include <glib-unix.h>
+#include <malloc.h>
 
 #include "config/ConfigLoader.h"
 #include "core/Log.h"
@@ -88,6 +89,7 @@ bool Application::start(std::string &error)
 	hostTimer_.reset(g_timeout_add_seconds(2, [](gpointer data) -> gboolean {
 		auto *self = static_cast<Application *>(data);
 		self->hostSample_ = self->hostStats_.sample();
+		self->trimMemory();
 		return G_SOURCE_CONTINUE;
 	}, this));
 
@@ -123,6 +125,20 @@ bool Application::start(std::string &error)
 			"/ (web root " + config_.paths.webRoot + ")",
 		{ { "PORT", std::to_string(port()) } });
 	return true;
+}
+
+/*
+ * What viewers that left freed goes back to the system: glibc keeps the
+ * high-water mark of a burst of viewers otherwise, and on a Pi Zero's
+ * 512 MB the RSS is what counts.
+ */
+void Application::trimMemory()
+{
+	uint64_t departures = viewers_->departures();
+	if (departures == trimmedAt_)
+		return;
+	trimmedAt_ = departures;
+	malloc_trim(0);
 }
 
 void Application::notifySystemd()

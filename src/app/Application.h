@@ -60,6 +60,7 @@ public:
 
 private:
 	void notifySystemd();
+	void trimMemory();
 
 	Config config_;
 	PipelineDescription description_;
@@ -73,6 +74,7 @@ private:
 	SourceGuard hostTimer_;
 	SourceGuard systemdTimer_;
 	bool readySent_ = false;
+	uint64_t trimmedAt_ = 0; /* departures at the last trim */
 	std::string watchdogProblem_;
 	std::string configPath_;
 	GMainLoop *loop_ = nullptr;

@@ -101,6 +101,7 @@ void ViewerManager::remove(const std::string &id, const std::string &reason)
 		return;
 	std::unique_ptr<Viewer> viewer = std::move(it->second.viewer);
 	viewers_.erase(it);
+	departures_++;
 	double seconds = (g_get_monotonic_time() - viewer->createdUs()) / 1e6;
 	logInfo("viewer " + id + " left: " + reason,
 		{ { "VIEWER_ID", id }, { "REMOTE_ADDR", viewer->remote() },

@@ -45,6 +45,8 @@ public:
 	void end(const std::string &id, const std::string &reason);
 
 	size_t count() const { return viewers_.size(); }
+	/* Viewers removed since start. */
+	uint64_t departures() const { return departures_; }
 	int maxViewers() const { return maxViewers_; }
 
 	void forEach(const std::function<void(const Viewer &)> &fn) const;
@@ -68,6 +70,7 @@ private:
 	};
 	std::map<std::string, Entry> viewers_;
 	uint64_t nextId_ = 1;
+	uint64_t departures_ = 0;
 	SourceGuard ticker_;
 	Lifetime lifetime_;
 };
