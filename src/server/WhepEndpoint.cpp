@@ -89,6 +89,9 @@ void WhepEndpoint::post(SoupServerMessage *message)
 	}
 	std::string offer(data ? data : "", size);
 	std::string invalid = validateWhepOffer(offer);
+	/* An offer we cannot serve is the client's to fix (400), not our failure (500). */
+	if (invalid.empty() && Viewer::chooseH264Payload(offer, invalid) < 0 && invalid.empty())
+		invalid = "no usable H.264 video in the offer";
 	if (!invalid.empty()) {
 		setText(message, SOUP_STATUS_BAD_REQUEST, "bad offer: " + invalid + "\n");
 		return;

@@ -351,3 +351,24 @@ TEST_CASE("the watchdog starves when the HTTP server cannot answer, though frame
 	/* Descriptors back: it answers, and the watchdog is fed again. */
 	CHECK(runUntil([&]() { return server.app->watchdogProblem().empty(); }, 10));
 }
+
+TEST_CASE("a WHEP offer the camera cannot serve gets 400 and takes no viewer slot", "[integration]")
+{
+	Server server(testConfig());
+	/* Well formed, but H.264 only in packetization-mode 0 (single NAL units). */
+	const std::string offer =
+		"v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0\r\n"
+		"m=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=mid:0\r\na=recvonly\r\n"
+		"a=ice-ufrag:abcd\r\na=ice-pwd:abcdefghijklmnopqrstuvwx\r\n"
+		"a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:"
+		"AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89\r\na=setup:actpass\r\na=rtcp-mux\r\n"
+		"a=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=0;profile-level-id=42e01f\r\n";
+	std::string status = onClientThread([port = server.app->port(), &offer]() {
+		RawClient client(port);
+		client.sendAll("POST /whep HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/sdp\r\n"
+			       "Content-Length: " + std::to_string(offer.size()) + "\r\n\r\n" + offer);
+		return statusLine(client.readHead());
+	});
+	CHECK(status == "HTTP/1.1 400 Bad Request");
+	CHECK(server.viewers() == 0);
+}
