@@ -135,12 +135,9 @@ int Viewer::chooseH264Payload(const std::string &offerSdp, std::string &why)
 	return best;
 }
 
-bool Viewer::startWhep(const std::string &offerSdp, std::string &error)
+bool Viewer::startWhep(const std::string &offerSdp, int payloadType, std::string &error)
 {
-	int pt = chooseH264Payload(offerSdp, error);
-	if (pt < 0)
-		return false;
-	if (!attach(pt, error))
+	if (!attach(payloadType, error))
 		return false;
 	branch_->answerOffer(offerSdp, [this](const std::string &, const std::string &err) {
 		if (!err.empty()) {

@@ -37,8 +37,11 @@ public:
 
 	/* WebSocket: join the fan-out and send our offer. */
 	bool startOffer(std::string &error);
-	/* WHEP: join the fan-out and answer `offerSdp` (validated already). */
-	bool startWhep(const std::string &offerSdp, std::string &error);
+	/*
+	 * WHEP: join the fan-out and answer `offerSdp` (validated already),
+	 * sending H.264 as `payloadType` (from chooseH264Payload).
+	 */
+	bool startWhep(const std::string &offerSdp, int payloadType, std::string &error);
 
 	void handleAnswer(const std::string &sdp);
 	void handleCandidate(unsigned mlineIndex, const std::string &candidate);

@@ -90,9 +90,8 @@ void WhepEndpoint::post(SoupServerMessage *message)
 	std::string offer(data ? data : "", size);
 	std::string invalid = validateWhepOffer(offer);
 	/* An offer we cannot serve is the client's to fix (400), not our failure (500). */
-	if (invalid.empty() && Viewer::chooseH264Payload(offer, invalid) < 0 && invalid.empty())
-		invalid = "no usable H.264 video in the offer";
-	if (!invalid.empty()) {
+	int payloadType = invalid.empty() ? Viewer::chooseH264Payload(offer, invalid) : -1;
+	if (payloadType < 0) {
 		setText(message, SOUP_STATUS_BAD_REQUEST, "bad offer: " + invalid + "\n");
 		return;
 	}
@@ -123,7 +122,7 @@ void WhepEndpoint::post(SoupServerMessage *message)
 	soup_server_message_pause(message);
 
 	std::string why;
-	if (!viewer->startWhep(offer, why)) {
+	if (!viewer->startWhep(offer, payloadType, why)) {
 		respond(viewer->id(), "", why);
 		viewers_.remove(viewer->id(), why);
 	}
