@@ -308,6 +308,20 @@ void StreamPipeline::installProbes()
 		self->lastFrameUs_ = g_get_monotonic_time();
 		return GST_PAD_PROBE_OK;
 	}, this, nullptr);
+
+	/*
+	 * streaming thread: rtph264pay 1.22 answers a downstream force-key-unit
+	 * with all-headers by queueing SPS/PPS ahead of the keyframe's access
+	 * unit delimiter, which then flushes them as an access unit of their
+	 * own with the marker bit set. Browsers drop that undecodable "frame"
+	 * and send a PLI: every forced keyframe cost every viewer a frame and
+	 * asked for another keyframe. The payloader already sends SPS/PPS with
+	 * each IDR (config-interval=-1), so it needs nothing from this event.
+	 */
+	gst_pad_add_probe(paySink.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, [](GstPad *, GstPadProbeInfo *info, gpointer) {
+		GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
+		return gst_video_event_is_force_key_unit(event) ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
+	}, nullptr, nullptr);
 }
 
 gboolean StreamPipeline::onBusMessage(GstBus *, GstMessage *message, gpointer data)
@@ -479,7 +493,8 @@ void StreamPipeline::sendKeyUnit()
 {
 	/* Upstream from the payloader: reaches h264parse and the encoder. */
 	GstPtr<GstPad> paySink = GstPtr<GstPad>::adopt(gst_element_get_static_pad(pay_.get(), "sink"));
-	GstEvent *event = gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0);
+	/* No all-headers: h264parse and rtph264pay put SPS/PPS before every IDR. */
+	GstEvent *event = gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, FALSE, 0);
 	gst_pad_push_event(paySink.get(), event);
 }
 

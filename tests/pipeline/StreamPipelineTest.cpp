@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Branch removal around shutdown: the main loop that would finish a
- * removal may never run again, so the pipeline's destructor must.
+ * removal may never run again, so the pipeline's destructor must. What a
+ * forced keyframe looks like on the wire.
  */
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include <gst/gst.h>
+#include <gst/rtp/rtp.h>
 
+#include "config/Config.h"
+#include "pipeline/Platform.h"
 #include "pipeline/StreamPipeline.h"
 #include "support/TestSupport.h"
 
@@ -45,6 +52,52 @@ GstState stateOf(GstElement *element)
 	GstState state = GST_STATE_VOID_PENDING;
 	gst_element_get_state(element, &state, nullptr, 0);
 	return state;
+}
+
+/* One RTP packet as a browser's depacketizer sees it. */
+struct Packet {
+	guint32 timestamp;
+	bool marker;
+	std::vector<int> nalTypes; /* of the NAL units it carries or starts */
+};
+
+/* streaming thread: what reaches a viewer branch, decoded far enough. */
+struct Recorder {
+	std::mutex lock;
+	std::vector<Packet> packets;
+
+	static GstPadProbeReturn record(GstPad *, GstPadProbeInfo *info, gpointer data)
+	{
+		auto *self = static_cast<Recorder *>(data);
+		GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+		if (!gst_rtp_buffer_map(GST_PAD_PROBE_INFO_BUFFER(info), GST_MAP_READ, &rtp))
+			return GST_PAD_PROBE_OK;
+		Packet packet{ gst_rtp_buffer_get_timestamp(&rtp), bool(gst_rtp_buffer_get_marker(&rtp)), {} };
+		auto *payload = static_cast<const guint8 *>(gst_rtp_buffer_get_payload(&rtp));
+		guint size = gst_rtp_buffer_get_payload_len(&rtp);
+		int type = size ? payload[0] & 0x1f : 0;
+		if (type == 24) { /* STAP-A: 16-bit sizes, then units */
+			for (guint at = 1; at + 2 < size;) {
+				guint length = GST_READ_UINT16_BE(payload + at);
+				packet.nalTypes.push_back(payload[at + 2] & 0x1f);
+				at += 2 + length;
+			}
+		} else if (type == 28 && size > 1) { /* FU-A: the start bit counts */
+			if (payload[1] & 0x80)
+				packet.nalTypes.push_back(payload[1] & 0x1f);
+		} else if (type) {
+			packet.nalTypes.push_back(type);
+		}
+		gst_rtp_buffer_unmap(&rtp);
+		std::lock_guard<std::mutex> guard(self->lock);
+		self->packets.push_back(std::move(packet));
+		return GST_PAD_PROBE_OK;
+	}
+};
+
+bool isPicture(int nalType)
+{
+	return nalType >= 1 && nalType <= 5;
 }
 
 } /* namespace */
@@ -91,4 +144,72 @@ TEST_CASE("a branch removed just before shutdown is finished by the destructor",
 
 	/* Work still posted for the dead pipeline must be harmless. */
 	runUntil([]() { return false; }, 0.2);
+}
+
+TEST_CASE("a forced keyframe reaches viewers as one access unit", "[pipeline]")
+{
+	/* What this machine runs by default: test pattern, x264enc. */
+	Config config;
+	config.camera.source = SourceKind::Test;
+	config.encoding.encoder = EncoderKind::X264;
+	config.camera.width = 320;
+	config.camera.height = 240;
+	config.encoding.keyframeInterval = 60; /* only forced keyframes in the run */
+	PipelineDescription description = describePipeline(config, SystemPlatform());
+	REQUIRE(description.error.empty());
+
+	StreamPipeline pipeline(description, false, {});
+	std::string error;
+	REQUIRE(pipeline.start(error));
+	REQUIRE(runUntil([&]() { return pipeline.flowing(); }, 10));
+
+	GstPtr<GstElement> branch = makeBranch("viewer-k");
+	Recorder recorder;
+	GstPtr<GstPad> sink = GstPtr<GstPad>::adopt(gst_element_get_static_pad(branch.get(), "sink"));
+	gst_pad_add_probe(sink.get(), GST_PAD_PROBE_TYPE_BUFFER, Recorder::record, &recorder, nullptr);
+	REQUIRE(pipeline.addBranch(branch.get()));
+
+	/* Three forced keyframes, further apart than the rate limit. */
+	for (int i = 0; i < 3; i++) {
+		runUntil([]() { return false; }, 0.7);
+		pipeline.requestKeyframe("test");
+	}
+	runUntil([]() { return false; }, 0.7);
+	bool done = false;
+	pipeline.removeBranch(branch.get(), [&]() { done = true; });
+	REQUIRE(runUntil([&]() { return done; }, 5));
+
+	std::lock_guard<std::mutex> guard(recorder.lock);
+	/* Per RTP timestamp (one frame): what it carried, and how it ended. */
+	struct Frame {
+		bool picture = false;
+		bool idr = false;
+		int markers = 0;
+		bool pictureBeforeMarker = false;
+	};
+	std::map<guint32, Frame> frames;
+	for (const Packet &packet : recorder.packets) {
+		Frame &frame = frames[packet.timestamp];
+		for (int type : packet.nalTypes) {
+			frame.picture = frame.picture || isPicture(type);
+			frame.idr = frame.idr || type == 5;
+		}
+		if (packet.marker) {
+			if (frame.markers == 0)
+				frame.pictureBeforeMarker = frame.picture;
+			frame.markers++;
+		}
+	}
+	int idrs = 0;
+	for (const auto &[timestamp, frame] : frames) {
+		INFO("RTP timestamp " << timestamp);
+		idrs += frame.idr;
+		/* A browser ends a frame at the marker: it must hold the picture. */
+		CHECK(frame.markers <= 1);
+		if (frame.markers)
+			CHECK(frame.pictureBeforeMarker);
+	}
+	/* The first frame, the join and the three requests (limited to 2/s). */
+	CHECK(idrs >= 3);
+	CHECK(frames.size() > 30);
 }
