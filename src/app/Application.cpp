@@ -10,6 +10,7 @@
 #include "config/ConfigLoader.h"
 #include "core/Log.h"
 #include "core/SystemdNotify.h"
+#include "pipeline/DtlsIdentity.h"
 #include "pipeline/EncoderControl.h"
 #include "pipeline/LatencyStamp.h"
 #include "server/StatsReport.h"
@@ -62,6 +63,15 @@ bool Application::start(std::string &error)
 	}
 	logInfo("pipeline: " + description_.launch);
 
+	std::string note;
+	std::string dtlsPem = DtlsIdentity::loadOrCreate(DtlsIdentity::defaultPath(), note);
+	if (!note.empty())
+		logWarning(note);
+	if (!dtlsPem.empty())
+		logInfo("DTLS certificate sha-256 " + DtlsIdentity::fingerprint(dtlsPem),
+			{ { "DTLS_FINGERPRINT", DtlsIdentity::fingerprint(dtlsPem) } });
+	warmUp_ = std::make_unique<ViewerWarmUp>(dtlsPem);
+
 	StreamPipeline::Callbacks callbacks;
 	callbacks.rebuilt = [this]() {
 		if (adaptive_)
@@ -76,7 +86,7 @@ bool Application::start(std::string &error)
 	if (!pipeline_->start(error))
 		return false;
 
-	viewers_ = std::make_unique<ViewerManager>(*pipeline_, config_);
+	viewers_ = std::make_unique<ViewerManager>(*pipeline_, config_, std::move(dtlsPem));
 	HttpServer::Handlers handlers;
 	handlers.unhealthy = [this]() { return pipeline_->problem(); };
 	handlers.statsJson = [this]() { return statsJson(); };

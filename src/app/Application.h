@@ -14,6 +14,7 @@
 #include "core/GlibPtr.h"
 #include "pipeline/Platform.h"
 #include "pipeline/StreamPipeline.h"
+#include "pipeline/ViewerWarmUp.h"
 #include "server/HttpServer.h"
 #include "server/SelfCheck.h"
 #include "server/ViewerManager.h"
@@ -64,6 +65,7 @@ private:
 
 	Config config_;
 	PipelineDescription description_;
+	std::unique_ptr<ViewerWarmUp> warmUp_;
 	std::unique_ptr<StreamPipeline> pipeline_;
 	std::unique_ptr<ViewerManager> viewers_;
 	std::unique_ptr<HttpServer> http_;

@@ -12,6 +12,7 @@
 
 #include "adaptive/Remb.h"
 #include "core/Log.h"
+#include "pipeline/DtlsIdentity.h"
 #include "signaling/SdpValidator.h"
 
 GST_DEBUG_CATEGORY_STATIC(wcam_viewer_debug);
@@ -248,10 +249,107 @@ GstPadProbeReturn rewritePayloadType(GstPad *, GstPadProbeInfo *info, gpointer d
 	return GST_PAD_PROBE_OK;
 }
 
+bool isFactory(GstElement *element, const char *name)
+{
+	GstElementFactory *factory = gst_element_get_factory(element);
+	return factory && g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)), name);
+}
+
+bool isKeyframeStart(GstBuffer *buffer)
+{
+	/* rtph264pay clears the flag on the first packet of an IDR access unit. */
+	return !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+}
+
+/* streaming thread: drop packets before a keyframe, then go away. */
+GstPadProbeReturn passFromKeyframe(GstPadProbeInfo *info)
+{
+	if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
+		return isKeyframeStart(GST_PAD_PROBE_INFO_BUFFER(info)) ? GST_PAD_PROBE_REMOVE
+									 : GST_PAD_PROBE_DROP;
+	GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+	guint n = gst_buffer_list_length(list);
+	guint first = 0;
+	while (first < n && !isKeyframeStart(gst_buffer_list_get(list, first)))
+		first++;
+	if (first == n)
+		return GST_PAD_PROBE_DROP;
+	if (first > 0) {
+		list = gst_buffer_list_make_writable(list);
+		gst_buffer_list_remove(list, 0, first);
+		GST_PAD_PROBE_INFO_DATA(info) = list;
+	}
+	return GST_PAD_PROBE_REMOVE;
+}
+
+/* One element of webrtcbin's, still in NULL (any thread). */
+void adjustOne(GstElement *element, const std::string &dtlsPem)
+{
+	/*
+	 * webrtcbin puts a clocksync sync=true before its RTP session, which
+	 * holds every frame for the pipeline latency (a frame period of the
+	 * live camera). Our input is live already: send at once.
+	 */
+	if (isFactory(element, "clocksync"))
+		g_object_set(element, "sync", FALSE, nullptr);
+	/*
+	 * The process's one certificate, before the DTLS encoder (which joins
+	 * the decoder's connection on NULL to READY) looks the connection up.
+	 */
+	else if (isFactory(element, "dtlssrtpdec") && !dtlsPem.empty())
+		g_object_set(element, "pem", dtlsPem.c_str(), nullptr);
+}
+
+/*
+ * webrtcbin 1.22 hashes every base64 line of the PEM it is given, the
+ * private key's too, so the fingerprint it writes for a certificate of
+ * ours is wrong and a browser would refuse the DTLS handshake. Write the
+ * certificate's own.
+ */
+void setFingerprint(GstSDPMessage *sdp, const std::string &fingerprint)
+{
+	std::string value = "sha-256 " + fingerprint;
+	auto fix = [&value](guint count, auto get, auto replace) {
+		for (guint i = 0; i < count; i++) {
+			const GstSDPAttribute *attribute = get(i);
+			if (attribute && g_strcmp0(attribute->key, "fingerprint") == 0) {
+				GstSDPAttribute fixed;
+				gst_sdp_attribute_set(&fixed, "fingerprint", value.c_str());
+				replace(i, &fixed);
+			}
+		}
+	};
+	fix(gst_sdp_message_attributes_len(sdp),
+	    [sdp](guint i) { return gst_sdp_message_get_attribute(sdp, i); },
+	    [sdp](guint i, GstSDPAttribute *a) { gst_sdp_message_replace_attribute(sdp, i, a); });
+	for (guint m = 0; m < gst_sdp_message_medias_len(sdp); m++) {
+		auto *media = const_cast<GstSDPMedia *>(gst_sdp_message_get_media(sdp, m));
+		fix(gst_sdp_media_attributes_len(media),
+		    [media](guint i) { return gst_sdp_media_get_attribute(media, i); },
+		    [media](guint i, GstSDPAttribute *a) { gst_sdp_media_replace_attribute(media, i, a); });
+	}
+}
+
+/* A bin joins with its children inside, and no signal of their own. */
+void adjustElement(GstElement *element, const std::string &dtlsPem)
+{
+	adjustOne(element, dtlsPem);
+	if (!GST_IS_BIN(element))
+		return;
+	GstIterator *it = gst_bin_iterate_recurse(GST_BIN(element));
+	GValue item = G_VALUE_INIT;
+	while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+		adjustOne(GST_ELEMENT(g_value_get_object(&item)), dtlsPem);
+		g_value_reset(&item);
+	}
+	g_value_unset(&item);
+	gst_iterator_free(it);
+}
+
 } /* namespace */
 
 ViewerBranch::ViewerBranch(const std::string &name, const Options &options, Listener *listener)
-	: listener_(listener)
+	: dtlsFingerprint_(DtlsIdentity::fingerprint(options.dtlsPem)), listener_(listener)
 {
 	static gsize once = 0;
 	if (g_once_init_enter(&once)) {
@@ -260,6 +358,17 @@ ViewerBranch::ViewerBranch(const std::string &name, const Options &options, List
 	}
 
 	bin_ = GstPtr<GstElement>::adopt(GST_ELEMENT(gst_object_ref_sink(gst_bin_new(name.c_str()))));
+
+	/*
+	 * any thread, while the new elements are still in NULL: make webrtcbin's
+	 * own elements do what a live camera needs. Connected before webrtcbin
+	 * joins the bin: its first transport comes with the sink pad request.
+	 */
+	signals_.emplace_back(bin_.get(), "deep-element-added",
+		G_CALLBACK(+[](GstBin *, GstBin *, GstElement *element, gpointer data) {
+			adjustElement(element, *static_cast<const std::string *>(data));
+		}), new std::string(options.dtlsPem),
+		[](gpointer data, GClosure *) { delete static_cast<std::string *>(data); });
 
 	/* Ours plus the bin's (which sinks the floating one in gst_bin_add). */
 	queue_ = GstPtr<GstElement>::retain(gst_element_factory_make("queue", "queue"));
@@ -276,29 +385,25 @@ ViewerBranch::ViewerBranch(const std::string &name, const Options &options, List
 	webrtcSink_ = GstPtr<GstPad>::adopt(gst_element_request_pad_simple(webrtc_.get(), "sink_%u"));
 	gst_pad_link(queueSrc.get(), webrtcSink_.get());
 
-	/* streaming thread: drop buffers (not events) until openGate(). */
+	/*
+	 * streaming thread: drop buffers (not events) until openGate(), then
+	 * up to the next keyframe. Delta frames before it are undecodable: a
+	 * browser given them asks for a keyframe (PLI) it is about to get.
+	 * After the queue, not before: a leaky queue that got nothing for a
+	 * while measures its first buffer against time zero, finds itself
+	 * "full" and drops it, and that first buffer would be the keyframe.
+	 */
 	gateOpen_ = new std::atomic<bool>(false);
-	gst_pad_add_probe(queueSink.get(),
+	gst_pad_add_probe(queueSrc.get(),
 			  GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-			  [](GstPad *, GstPadProbeInfo *, gpointer data) {
-				  auto *open = static_cast<std::atomic<bool> *>(data);
-				  return open->load() ? GST_PAD_PROBE_REMOVE : GST_PAD_PROBE_DROP;
+			  [](GstPad *, GstPadProbeInfo *info, gpointer data) {
+				  if (!static_cast<std::atomic<bool> *>(data)->load())
+					  return GST_PAD_PROBE_DROP;
+				  return passFromKeyframe(info);
 			  },
 			  gateOpen_, [](gpointer data) { delete static_cast<std::atomic<bool> *>(data); });
 
 	configureIce(options);
-
-	/*
-	 * webrtcbin thread: webrtcbin puts a clocksync sync=true before its RTP
-	 * session, which holds every frame for the pipeline latency (a frame
-	 * period of the live camera). Our input is live already: send at once.
-	 */
-	signals_.emplace_back(bin_.get(), "deep-element-added",
-		G_CALLBACK(+[](GstBin *, GstBin *, GstElement *element, gpointer) {
-			GstElementFactory *factory = gst_element_get_factory(element);
-			if (factory && g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)), "clocksync"))
-				g_object_set(element, "sync", FALSE, nullptr);
-		}), nullptr);
 
 	auto *target = new Target{ lifetime_.weak(), this };
 	auto destroyTarget = [](gpointer data, GClosure *) { delete static_cast<Target *>(data); };
@@ -439,8 +544,13 @@ void ViewerBranch::setCodec(GstCaps *rtpCaps, int payloadType)
 	/* Per-stream values must not end up in the SDP as codec parameters. */
 	gst_structure_remove_fields(s, "ssrc", "timestamp-offset", "seqnum-offset",
 				    "sprop-parameter-sets", "a-framerate", nullptr);
-	/* Ask for PLI and FIR so a browser can get a keyframe when it needs one. */
-	gst_structure_set(s, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
+	/*
+	 * Ask for PLI and FIR so a browser can get a keyframe when it needs
+	 * one, and for NACK: on Wi-Fi a lost packet is resent (RTX, below)
+	 * instead of costing a keyframe.
+	 */
+	gst_structure_set(s, "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE,
+			  "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
 			  "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE,
 			  "rtcp-fb-goog-remb", G_TYPE_BOOLEAN, TRUE, nullptr);
 	if (payloadType >= 0) {
@@ -460,8 +570,9 @@ void ViewerBranch::setCodec(GstCaps *rtpCaps, int payloadType)
 				  new PayloadRewrite{ guint(payloadType), caps },
 				  [](gpointer data) { delete static_cast<PayloadRewrite *>(data); });
 	}
+	/* do-nack: an RTX payload in the SDP and a retransmitting sender. */
 	g_object_set(transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
-		     "codec-preferences", caps.get(), nullptr);
+		     "codec-preferences", caps.get(), "do-nack", TRUE, nullptr);
 	gst_object_unref(transceiver);
 }
 
@@ -475,6 +586,8 @@ void ViewerBranch::openGate()
 
 void ViewerBranch::setLocal(GstWebRTCSessionDescription *description, SdpCallback done)
 {
+	if (!dtlsFingerprint_.empty() && description->sdp)
+		setFingerprint(description->sdp, dtlsFingerprint_);
 	std::string text = descriptionText(description);
 	Target target{ lifetime_.weak(), this };
 	GstPromise *promise = makePromise([target, text, done](const GstStructure *, const std::string &error) {

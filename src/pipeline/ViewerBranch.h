@@ -56,6 +56,8 @@ public:
 		std::vector<IceServer> iceServers;
 		/* IP literals or interface names; empty = libnice's default. */
 		std::vector<std::string> iceAddresses;
+		/* Certificate and key (PEM) for DTLS; empty: GStreamer makes one. */
+		std::string dtlsPem;
 	};
 
 	/* Result of an SDP step: the SDP text, or an error. */
@@ -82,6 +84,7 @@ public:
 	 * Media passes only once the peer is connected: packets queued during
 	 * the ICE/DTLS handshake would reach it late and with a gap, which the
 	 * receiver counts as loss (and the adaptive controller as congestion).
+	 * It starts with the next keyframe: nothing undecodable goes first.
 	 */
 	void openGate();
 
@@ -124,6 +127,7 @@ private:
 	GstPtr<GstPad> webrtcSink_;
 	/* Owned by the gate probe on the queue's sink pad, read by the streaming thread. */
 	std::atomic<bool> *gateOpen_ = nullptr;
+	std::string dtlsFingerprint_; /* of options' certificate; empty: webrtcbin's own */
 	std::vector<SignalConnection> signals_;
 	Listener *listener_;
 	bool rtcpWatched_ = false;

@@ -23,11 +23,11 @@ constexpr int64_t kMinRtcpSilenceUs = 15 * G_USEC_PER_SEC;
 
 } /* namespace */
 
-ViewerManager::ViewerManager(StreamPipeline &pipeline, const Config &config)
+ViewerManager::ViewerManager(StreamPipeline &pipeline, const Config &config, std::string dtlsPem)
 	: pipeline_(pipeline), maxViewers_(config.network.maxViewers),
 	  maxPerAddress_(config.network.maxViewersPerAddress),
 	  timeoutUs_(int64_t(config.network.viewerTimeout) * G_USEC_PER_SEC),
-	  iceOptions_(iceOptionsFrom(config))
+	  dtlsPem_(std::move(dtlsPem)), branchOptions_(branchOptionsFrom(config))
 {
 	ticker_.reset(g_timeout_add(kTickMs, [](gpointer data) -> gboolean {
 		static_cast<ViewerManager *>(data)->tick();
@@ -46,12 +46,12 @@ void ViewerManager::applyConfig(const Config &config)
 	maxViewers_ = config.network.maxViewers;
 	maxPerAddress_ = config.network.maxViewersPerAddress;
 	timeoutUs_ = int64_t(config.network.viewerTimeout) * G_USEC_PER_SEC;
-	iceOptions_ = iceOptionsFrom(config);
+	branchOptions_ = branchOptionsFrom(config);
 }
 
-ViewerBranch::Options ViewerManager::iceOptionsFrom(const Config &config)
+ViewerBranch::Options ViewerManager::branchOptionsFrom(const Config &config) const
 {
-	return { config.network.iceServers, config.network.iceAddresses };
+	return { config.network.iceServers, config.network.iceAddresses, dtlsPem_ };
 }
 
 Viewer *ViewerManager::create(Viewer::Kind kind, const std::string &remote, Viewer::Events events,
@@ -80,7 +80,7 @@ Viewer *ViewerManager::create(Viewer::Kind kind, const std::string &remote, View
 		postToMain(lifetime_, [this, idCopy, reason]() { end(idCopy, reason); });
 	};
 
-	auto viewer = std::make_unique<Viewer>(id, kind, remote, pipeline_, iceOptions_, std::move(events));
+	auto viewer = std::make_unique<Viewer>(id, kind, remote, pipeline_, branchOptions_, std::move(events));
 	Viewer *raw = viewer.get();
 	viewers_[id] = Entry{ std::move(viewer), std::move(onRemoved) };
 	logInfo("viewer " + id + " joined (" + Viewer::toString(kind) + ")",

@@ -26,7 +26,8 @@ public:
 	/* Called when a viewer is removed by the server, with the reason. */
 	using RemovedCallback = std::function<void(const std::string &reason)>;
 
-	ViewerManager(StreamPipeline &pipeline, const Config &config);
+	/* `dtlsPem`: the certificate every viewer presents (empty: GStreamer's). */
+	ViewerManager(StreamPipeline &pipeline, const Config &config, std::string dtlsPem = {});
 	~ViewerManager();
 
 	/*
@@ -54,16 +55,17 @@ public:
 	/* Limits, timeouts and ICE settings; applies to viewers from now on. */
 	void applyConfig(const Config &config);
 
-	static ViewerBranch::Options iceOptionsFrom(const Config &config);
-
 private:
+	ViewerBranch::Options branchOptionsFrom(const Config &config) const;
+
 	void tick();
 
 	StreamPipeline &pipeline_;
 	int maxViewers_;
 	int maxPerAddress_;
 	int64_t timeoutUs_;
-	ViewerBranch::Options iceOptions_;
+	std::string dtlsPem_;
+	ViewerBranch::Options branchOptions_;
 	struct Entry {
 		std::unique_ptr<Viewer> viewer;
 		RemovedCallback onRemoved;
