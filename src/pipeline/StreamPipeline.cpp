@@ -107,6 +107,7 @@ StreamPipeline::~StreamPipeline()
 {
 	ticker_.reset();
 	rebuildTimer_.reset();
+	keyframeTimer_.reset();
 	busWatch_.reset();
 	if (pipeline_)
 		gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
@@ -481,12 +482,23 @@ void StreamPipeline::finishRemoval(unsigned id)
 		removal.done();
 }
 
-void StreamPipeline::requestKeyframe(const char *why)
+void StreamPipeline::requestKeyframe(const char *why, KeyframeLimiter::Reason reason)
 {
-	if (keyframes_.request(g_get_monotonic_time())) {
+	int64_t now = g_get_monotonic_time();
+	if (keyframes_.request(now, reason)) {
 		GST_DEBUG("key unit requested: %s", why);
 		sendKeyUnit();
+		return;
 	}
+	/* Deferred: on time, not at the next 100 ms tick (a join is waiting). */
+	keyframeTimer_.reset(g_timeout_add(guint(std::max<int64_t>(0, keyframes_.dueUs() - now) / 1000),
+		[](gpointer data) -> gboolean {
+			auto *self = static_cast<StreamPipeline *>(data);
+			self->keyframeTimer_.release();
+			if (self->keyframes_.poll(g_get_monotonic_time()))
+				self->sendKeyUnit();
+			return G_SOURCE_REMOVE;
+		}, this));
 }
 
 void StreamPipeline::sendKeyUnit()

@@ -66,7 +66,8 @@ public:
 	void removeBranch(GstElement *branch, std::function<void()> done = {});
 
 	/* A viewer joined or asked for a picture: rate-limited key unit. */
-	void requestKeyframe(const char *why);
+	void requestKeyframe(const char *why,
+			     KeyframeLimiter::Reason reason = KeyframeLimiter::Reason::Repair);
 
 	/*
 	 * The camera/encoder part failed or stalled: replace it with a fresh
@@ -120,6 +121,7 @@ private:
 	SourceGuard busWatch_;
 	SourceGuard ticker_;
 	SourceGuard rebuildTimer_;
+	SourceGuard keyframeTimer_;
 
 	KeyframeLimiter keyframes_;
 	StreamStats stats_;

@@ -229,7 +229,7 @@ void Viewer::onConnectionState(GstWebRTCPeerConnectionState state)
 		branch_->openGate();
 		logInfo("viewer " + id_ + " connected", { { "VIEWER_ID", id_ }, { "REMOTE_ADDR", remote_ } });
 		/* Its first picture must not wait for the next scheduled keyframe. */
-		pipeline_.requestKeyframe("viewer joined");
+		pipeline_.requestKeyframe("viewer joined", KeyframeLimiter::Reason::Join);
 	} else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
 		fail("DTLS/ICE connection failed");
 	}

@@ -176,3 +176,42 @@ TEST_CASE("random request patterns never beat the interval", "[keyframe]")
 	}
 	CHECK(sends.back() >= lastRequest);
 }
+
+TEST_CASE("a join waits less than a repair", "[keyframe]")
+{
+	using Reason = KeyframeLimiter::Reason;
+	KeyframeLimiter limiter(500 * kMs, 150 * kMs);
+	REQUIRE(limiter.request(0, Reason::Repair));
+
+	/* A repair right after is deferred to the full interval... */
+	CHECK_FALSE(limiter.request(10 * kMs, Reason::Repair));
+	CHECK(limiter.dueUs() == 500 * kMs);
+	/* ...a join that comes along brings it forward to its own. */
+	CHECK_FALSE(limiter.request(20 * kMs, Reason::Join));
+	CHECK(limiter.dueUs() == 150 * kMs);
+	CHECK_FALSE(limiter.poll(149 * kMs));
+	CHECK(limiter.poll(150 * kMs));
+
+	/* A join after the join interval goes straight through. */
+	CHECK(limiter.request(300 * kMs, Reason::Join));
+	CHECK_FALSE(limiter.request(400 * kMs, Reason::Join));
+	CHECK(limiter.dueUs() == 450 * kMs);
+	CHECK(limiter.sent() == 3);
+}
+
+TEST_CASE("joins alone never come closer than their interval", "[keyframe]")
+{
+	KeyframeLimiter limiter(500 * kMs, 150 * kMs);
+	std::mt19937 random(7);
+	std::uniform_int_distribution<int64_t> step(0, 120 * kMs);
+	std::vector<int64_t> sends;
+	int64_t now = 0;
+	for (int i = 0; i < 500; i++) {
+		now += step(random);
+		if (limiter.request(now, KeyframeLimiter::Reason::Join) || limiter.poll(now))
+			sends.push_back(now);
+	}
+	checkSpacing(sends, 150 * kMs);
+	/* And no join went unanswered for longer than the interval. */
+	CHECK(sends.size() >= size_t(now / (150 * kMs + 120 * kMs)));
+}
