@@ -57,6 +57,7 @@
 			width: null, height: null, fps: null, bitrate: null,
 			rtt: null, packetsLost: null, packetsReceived: null,
 			lossPercent: null, framesDecoded: 0, framesDropped: null,
+			nackCount: null, retransmitted: null, pliCount: null,
 			viewers: null, maxViewers: null, latencyP50: null, adaptive: null,
 			latencyStamp: null, decoder: null,
 		},
@@ -591,6 +592,10 @@
 			st.framesDropped = inbound.framesDropped ?? null;
 			st.packetsLost = inbound.packetsLost ?? null;
 			st.packetsReceived = inbound.packetsReceived ?? null;
+			/* Lost packets asked for again (NACK) and resent (RTX), keyframes asked for. */
+			st.nackCount = inbound.nackCount ?? null;
+			st.retransmitted = inbound.retransmittedPacketsReceived ?? null;
+			st.pliCount = inbound.pliCount ?? null;
 			st.decoder = inbound.decoderImplementation || null;
 			if (prev && dt > 0) {
 				st.bitrate = Math.max(0, (inbound.bytesReceived - prev.bytesReceived) * 8 / dt);
@@ -640,7 +645,8 @@
 	function resetStats() {
 		const st = wcam.stats;
 		for (const k of ['width', 'height', 'fps', 'bitrate', 'rtt', 'packetsLost',
-			'packetsReceived', 'lossPercent', 'framesDropped', 'decoder'])
+			'packetsReceived', 'lossPercent', 'framesDropped', 'decoder', 'nackCount',
+			'retransmitted', 'pliCount'])
 			st[k] = null;
 		st.framesDecoded = 0;
 		wcam.framesDecoded = 0;
@@ -672,7 +678,8 @@
 		setText('st-bitrate', fmtBitrate(st.bitrate));
 		setText('st-rtt', st.rtt !== null ? `${st.rtt.toFixed(1)} ms` : '–');
 		setText('st-loss', st.packetsLost !== null
-			? `${st.packetsLost} (${(st.lossPercent || 0).toFixed(1)} %)` : '–');
+			? `${st.packetsLost} (${(st.lossPercent || 0).toFixed(1)} %)` +
+				(st.retransmitted ? ` · ${st.retransmitted} resent` : '') : '–');
 		let lat = '–';
 		if (wcam.latencyP50 !== null)
 			lat = `${wcam.latencyP50} ms`;

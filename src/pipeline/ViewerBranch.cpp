@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "pipeline/ViewerBranch.h"
 
+#include <string>
+#include <vector>
+
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -139,6 +142,14 @@ double numberField(const GstStructure *s, const char *name, double fallback)
 ViewerRtcStats parseStats(const GstStructure *reply)
 {
 	ViewerRtcStats stats;
+	/*
+	 * With RTX the peer reports on two streams. What it says of the RTX
+	 * one (a handful of resent packets) is no measure of the path: take
+	 * the report on the stream that carries the media, the busiest one.
+	 */
+	std::string mediaId;
+	double mostPackets = -1;
+	std::vector<const GstStructure *> remoteReports;
 	int n = gst_structure_n_fields(reply);
 	for (int i = 0; i < n; i++) {
 		const GValue *value = gst_structure_get_value(reply, gst_structure_nth_field_name(reply, i));
@@ -149,19 +160,31 @@ ViewerRtcStats parseStats(const GstStructure *reply)
 		if (!gst_structure_get(s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, nullptr))
 			continue;
 		if (type == GST_WEBRTC_STATS_OUTBOUND_RTP) {
+			double packets = numberField(s, "packets-sent", 0);
 			stats.bytesSent += numberField(s, "bytes-sent", 0);
-			stats.packetsSent += numberField(s, "packets-sent", 0);
+			stats.packetsSent += packets;
 			stats.pliCount += numberField(s, "pli-count", 0);
 			stats.firCount += numberField(s, "fir-count", 0);
 			stats.nackCount += numberField(s, "nack-count", 0);
+			const char *id = gst_structure_get_string(s, "id");
+			if (id && packets > mostPackets) {
+				mostPackets = packets;
+				mediaId = id;
+			}
 		} else if (type == GST_WEBRTC_STATS_REMOTE_INBOUND_RTP) {
-			double rtt = numberField(s, "round-trip-time", -1);
-			if (rtt >= 0)
-				stats.roundTripTime = rtt;
-			stats.fractionLost = numberField(s, "fraction-lost", stats.fractionLost);
-			stats.packetsLost = numberField(s, "packets-lost", stats.packetsLost);
-			stats.jitter = numberField(s, "jitter", stats.jitter);
+			remoteReports.push_back(s);
 		}
+	}
+	for (const GstStructure *s : remoteReports) {
+		const char *local = gst_structure_get_string(s, "local-id");
+		if (remoteReports.size() > 1 && (!local || mediaId != local))
+			continue;
+		double rtt = numberField(s, "round-trip-time", -1);
+		if (rtt >= 0)
+			stats.roundTripTime = rtt;
+		stats.fractionLost = numberField(s, "fraction-lost", stats.fractionLost);
+		stats.packetsLost = numberField(s, "packets-lost", stats.packetsLost);
+		stats.jitter = numberField(s, "jitter", stats.jitter);
 	}
 	return stats;
 }

@@ -12,7 +12,7 @@
 // Meant to run inside a private network namespace (run-browser-test.sh):
 // nothing here talks to anything but 127.0.0.1.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -389,6 +389,42 @@ async function main() {
 	check('overlay counts 1 viewer', w1.stats.viewers === 1 && w1.stats.maxViewers === MAX_VIEWERS,
 		`${w1.stats.viewers} / ${w1.stats.maxViewers}`);
 
+	/* --- 5 % random loss: NACK/RTX keep the picture going --------------- */
+	if (process.env.WCAM_PRIVATE_NETNS === '1') {
+		/* The rate to keep: what the page decoded just before. */
+		const clean = (await wcam(page)).stats;
+		await sleep(3000);
+		const before = (await wcam(page)).stats;
+		const cleanFps = (before.framesDecoded - clean.framesDecoded) / 3;
+		/* Media packets only (UDP over 400 bytes): ICE and RTCP get through. */
+		const nft = (...args) => spawnSync('nft', args, { encoding: 'utf8' });
+		const added = [
+			nft('add', 'table', 'inet', 'wcamloss'),
+			nft('add', 'chain', 'inet', 'wcamloss', 'out', '{ type filter hook output priority 0; }'),
+			nft('add', 'rule', 'inet', 'wcamloss', 'out', 'meta', 'l4proto', 'udp', 'meta', 'length', 'gt',
+				'400', 'numgen', 'random', 'mod', '100', 'lt', '5', 'drop'),
+		];
+		if (check('nft loss rule installed', added.every((r) => r.status === 0),
+			added.map((r) => r.stderr).join(' '))) {
+			await sleep(8000);
+			const after = (await wcam(page)).stats;
+			nft('delete', 'table', 'inet', 'wcamloss');
+			const fps = (after.framesDecoded - before.framesDecoded) / 8;
+			log(`5 % loss for 8 s: ${JSON.stringify({ fps, nack: after.nackCount - before.nackCount,
+				resent: after.retransmitted - before.retransmitted, pli: after.pliCount - before.pliCount,
+				dropped: after.framesDropped - before.framesDropped })}`);
+			check('5 % loss: lost packets are asked for (NACK) and resent (RTX)',
+				after.nackCount > before.nackCount && after.retransmitted > before.retransmitted,
+				`nack ${before.nackCount} -> ${after.nackCount}, resent ${before.retransmitted} -> ${after.retransmitted}`);
+			check('5 % loss: the picture keeps its frame rate (90 % of the clean one)',
+				cleanFps > 0 && fps >= 0.9 * cleanFps, `${fps.toFixed(1)} vs ${cleanFps.toFixed(1)} fps`);
+			check('5 % loss: at most one keyframe asked for in 8 s', after.pliCount - before.pliCount <= 1,
+				`${before.pliCount} -> ${after.pliCount}`);
+		}
+	} else {
+		log('5 % loss check skipped: not in a private network namespace');
+	}
+
 	/* --- fullscreen (keys F and Esc) ------------------------------------- */
 	const fsId = () => page.evaluate(() => (document.fullscreenElement ? document.fullscreenElement.id : null));
 	await page.keyboard.press('f');
@@ -418,12 +454,25 @@ async function main() {
 	await page.setViewportSize({ width: 1280, height: 720 });
 
 	/* --- busy: a third viewer over max_viewers = 2 ----------------------- */
+	/* The second viewer's join forces a keyframe: the first must not notice. */
+	const firstBefore = (await wcam(page)).stats;
+	const keyframesBefore = (await getJson(base, '/stats')).body.stream.keyframeRequests;
 	const second = await context.newPage();
 	second.on('pageerror', (e) => pageErrors.push(`second page: ${e.message}`));
 	await second.goto(`${base}/`);
 	const secondLive = await waitFor(async () => ((await wcam(second)).state === 'live' ? true : null), 15000);
 	check('a second viewer page autostarts and goes live', secondLive,
 		secondLive ? '' : `${(await wcam(second)).status}, server: ${await viewersBrief(base)}`);
+	await sleep(2500);
+	const firstAfter = (await wcam(page)).stats;
+	const keyframesAfter = (await getJson(base, '/stats')).body.stream.keyframeRequests;
+	check('the second join forced a keyframe', keyframesAfter > keyframesBefore,
+		`${keyframesBefore} -> ${keyframesAfter}`);
+	check('the first viewer sent no PLI and dropped no frame for it',
+		firstAfter.pliCount === firstBefore.pliCount &&
+		(firstAfter.framesDropped || 0) === (firstBefore.framesDropped || 0),
+		`pli ${firstBefore.pliCount} -> ${firstAfter.pliCount}, dropped ` +
+		`${firstBefore.framesDropped} -> ${firstAfter.framesDropped}`);
 	const third = await context.newPage();
 	third.on('pageerror', (e) => pageErrors.push(`third page: ${e.message}`));
 	await third.goto(`${base}/`);

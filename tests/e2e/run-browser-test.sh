@@ -25,7 +25,7 @@ fi
 
 if unshare -n true 2>/dev/null; then
 	echo "running in a private network namespace (loopback only)"
-	exec unshare -n sh -c 'ip link set lo up && exec node "$0" "$1"' \
+	exec unshare -n sh -c 'ip link set lo up && WCAM_PRIVATE_NETNS=1 exec node "$0" "$1"' \
 		"$here/browser.test.mjs" "$binary"
 fi
 
