@@ -14,6 +14,7 @@
  * SIGTERM (exit 0) or a pipeline error (exit 1).
  */
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include <glib-unix.h>

@@ -10,7 +10,8 @@
  * Every receiver gets jitterBufferTarget = 0, as data/web/app.js does.
  *
  * Per viewer it records the times (performance.now(), ms from that viewer's
- * start) of: the server's SDP received (WHEP answer, ws or Janus offer),
+ * start) of: (WHEP) the browser's offer ready, its ICE gathering complete;
+ * the server's SDP received (WHEP answer, ws or Janus offer),
  * connectionState "connected" (ICE + DTLS), the first frame presented
  * (first requestVideoFrameCallback), the first "fresh" frame (stamp latency
  * under 500 ms: a live picture, not a stored old keyframe). Per presented frame it reads the
@@ -112,7 +113,7 @@
 		canvas.height = STAMP_BLOCK;
 		const v = {
 			i, cfg, video, ctx: canvas.getContext('2d', { willReadFrequently: true }),
-			t0: performance.now(), tSdp: null, tConnected: null, tFirstFrame: null, tFresh: null,
+			t0: performance.now(), tOfferReady: null, tSdp: null, tConnected: null, tFirstFrame: null, tFresh: null,
 			frames: 0, unstamped: 0, skewed: 0, g2g: [], capToPkt: [], processing: [],
 			lastStampAt: -Infinity, error: null, pc: null, base: null, close: async () => {},
 		};
@@ -156,6 +157,7 @@
 		pc.getReceivers().forEach(lowLatency);
 		await pc.setLocalDescription(await pc.createOffer());
 		await gathered(pc);
+		v.tOfferReady = performance.now() - v.t0;
 		const res = await fetch('/whep', {
 			method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp,
 		});
@@ -367,7 +369,7 @@
 				viewer: v.i,
 				error: v.error,
 				connectionState: v.pc.connectionState,
-				ttff: { sdp: v.tSdp, connected: v.tConnected, firstFrame: v.tFirstFrame, fresh: v.tFresh },
+				ttff: { offerReady: v.tOfferReady, sdp: v.tSdp, connected: v.tConnected, firstFrame: v.tFirstFrame, fresh: v.tFresh },
 				seconds,
 				framesReceived: d('framesReceived'),
 				framesDecoded: d('framesDecoded'),
