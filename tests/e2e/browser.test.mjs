@@ -21,6 +21,8 @@ import { fileURLToPath } from 'node:url';
 
 import { chromium } from 'playwright-core';
 
+import { CHROMIUM_ARGS } from './chromium.mjs';
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const binary = path.resolve(process.argv[2] || process.env.WCAM_BINARY || '');
 const sourceDir = process.env.WCAM_SOURCE_DIR || path.resolve(here, '../..');
@@ -279,31 +281,14 @@ async function main() {
 	check('/stats has no viewers yet', Array.isArray(stats0.body.viewers) && stats0.body.viewers.length === 0,
 		JSON.stringify(stats0.body.viewers));
 
-	/*
-	 * Chromium hides loopback from WebRTC unless told, and without a media
-	 * permission it offers only the default-route address (none at all in
-	 * a namespace with only lo). --allow-loopback-in-peer-connection plus
-	 * an auto-granted media permission (fake UI) lets it gather 127.0.0.1;
-	 * with the permission it also skips mDNS obfuscation of host candidates.
-	 */
+	/* Loopback candidates: see chromium.mjs. */
 	const userDataDir = path.join(tmp, 'chromium-profile');
 	fs.mkdirSync(userDataDir);
 	log('launching chromium');
 	const context = await chromium.launchPersistentContext(userDataDir, {
 		executablePath: chromiumPath,
 		headless: true,
-		args: [
-			'--headless=new',
-			'--no-sandbox',
-			'--disable-gpu',
-			'--disable-quic',
-			'--no-first-run',
-			'--disable-background-networking',
-			'--disable-component-update',
-			'--disable-sync',
-			'--allow-loopback-in-peer-connection',
-			'--use-fake-ui-for-media-stream',
-		],
+		args: CHROMIUM_ARGS,
 		viewport: { width: 1280, height: 720 },
 		timeout: 30000,
 	});
