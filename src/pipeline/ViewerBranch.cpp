@@ -278,33 +278,6 @@ bool isFactory(GstElement *element, const char *name)
 	return factory && g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)), name);
 }
 
-bool isKeyframeStart(GstBuffer *buffer)
-{
-	/* rtph264pay clears the flag on the first packet of an IDR access unit. */
-	return !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
-}
-
-/* streaming thread: drop packets before a keyframe, then go away. */
-GstPadProbeReturn passFromKeyframe(GstPadProbeInfo *info)
-{
-	if (info->type & GST_PAD_PROBE_TYPE_BUFFER)
-		return isKeyframeStart(GST_PAD_PROBE_INFO_BUFFER(info)) ? GST_PAD_PROBE_REMOVE
-									 : GST_PAD_PROBE_DROP;
-	GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
-	guint n = gst_buffer_list_length(list);
-	guint first = 0;
-	while (first < n && !isKeyframeStart(gst_buffer_list_get(list, first)))
-		first++;
-	if (first == n)
-		return GST_PAD_PROBE_DROP;
-	if (first > 0) {
-		list = gst_buffer_list_make_writable(list);
-		gst_buffer_list_remove(list, 0, first);
-		GST_PAD_PROBE_INFO_DATA(info) = list;
-	}
-	return GST_PAD_PROBE_REMOVE;
-}
-
 /* One element of webrtcbin's, still in NULL (any thread). */
 void adjustOne(GstElement *element, const std::string &dtlsPem)
 {
@@ -416,15 +389,7 @@ ViewerBranch::ViewerBranch(const std::string &name, const Options &options, List
 	 * while measures its first buffer against time zero, finds itself
 	 * "full" and drops it, and that first buffer would be the keyframe.
 	 */
-	gateOpen_ = new std::atomic<bool>(false);
-	gst_pad_add_probe(queueSrc.get(),
-			  GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-			  [](GstPad *, GstPadProbeInfo *info, gpointer data) {
-				  if (!static_cast<std::atomic<bool> *>(data)->load())
-					  return GST_PAD_PROBE_DROP;
-				  return passFromKeyframe(info);
-			  },
-			  gateOpen_, [](gpointer data) { delete static_cast<std::atomic<bool> *>(data); });
+	gate_ = std::make_unique<KeyframeGate>(queueSrc.get());
 
 	configureIce(options);
 
@@ -564,8 +529,13 @@ void ViewerBranch::setCodec(GstCaps *rtpCaps, int payloadType)
 
 	CapsPtr caps = CapsPtr::adopt(gst_caps_copy(rtpCaps));
 	GstStructure *s = gst_caps_get_structure(caps.get(), 0);
-	/* Per-stream values must not end up in the SDP as codec parameters. */
-	gst_structure_remove_fields(s, "ssrc", "timestamp-offset", "seqnum-offset",
+	/*
+	 * Per-stream values must not end up in the SDP as codec parameters.
+	 * The SSRC stays: webrtcbin signals it (a=ssrc, and with RTX the FID
+	 * group), and a browser given only the RTX stream's SSRC decodes the
+	 * media arriving on an unsignalled one but never shows it.
+	 */
+	gst_structure_remove_fields(s, "timestamp-offset", "seqnum-offset",
 				    "sprop-parameter-sets", "a-framerate", nullptr);
 	/*
 	 * Ask for PLI and FIR so a browser can get a keyframe when it needs
@@ -601,10 +571,7 @@ void ViewerBranch::setCodec(GstCaps *rtpCaps, int payloadType)
 
 void ViewerBranch::openGate()
 {
-	/* The probe (and the flag with it) goes away at the next buffer. */
-	if (gateOpen_)
-		gateOpen_->store(true);
-	gateOpen_ = nullptr;
+	gate_->open();
 }
 
 void ViewerBranch::setLocal(GstWebRTCSessionDescription *description, SdpCallback done)

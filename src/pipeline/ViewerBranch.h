@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "config/Config.h"
 #include "core/GlibPtr.h"
 #include "core/MainThread.h"
+#include "pipeline/KeyframeGate.h"
 
 namespace wcam {
 
@@ -126,7 +128,7 @@ private:
 	GstPtr<GstElement> webrtc_;
 	GstPtr<GstPad> webrtcSink_;
 	/* Owned by the gate probe on the queue's sink pad, read by the streaming thread. */
-	std::atomic<bool> *gateOpen_ = nullptr;
+	std::unique_ptr<KeyframeGate> gate_;
 	std::string dtlsFingerprint_; /* of options' certificate; empty: webrtcbin's own */
 	std::vector<SignalConnection> signals_;
 	Listener *listener_;

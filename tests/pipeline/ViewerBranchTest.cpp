@@ -3,13 +3,12 @@
  * ViewerBranch with a real webrtcbin, outside any pipeline: what its
  * thread hands to the main loop must be freed even when the viewer is
  * gone by the time the main loop gets to it (the sanitizer build reports
- * a leak otherwise). Its gate, and the certificate it presents.
+ * a leak otherwise). The certificate it presents.
  */
 #include <catch2/catch.hpp>
 
 #include <memory>
 #include <string>
-#include <vector>
 
 #include <gst/gst.h>
 
@@ -69,15 +68,6 @@ std::string fingerprintIn(const std::string &sdp)
 		return {};
 	at += tag.size();
 	return sdp.substr(at, sdp.find_first_of("\r\n", at) - at);
-}
-
-/* A numbered stand-in for a packet; `key` starts a keyframe. */
-GstBuffer *packet(guint8 number, bool key)
-{
-	GstBuffer *buffer = gst_buffer_new_memdup(&number, 1);
-	if (!key)
-		GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
-	return buffer;
 }
 
 } /* namespace */
@@ -152,72 +142,6 @@ TEST_CASE("an offer GstSdp refuses is reported from the main loop", "[viewer-bra
 	CHECK_FALSE(done);
 	REQUIRE(runUntil([&]() { return done; }, 5));
 	CHECK(!error.empty());
-	destroy(branch);
-}
-
-TEST_CASE("the gate opens at the next keyframe, for buffers and lists", "[viewer-branch]")
-{
-	NullListener listener;
-	std::unique_ptr<ViewerBranch> branch = playingBranch(listener);
-
-	/* What gets past the gate, out of the branch's queue. */
-	std::vector<int> passed;
-	GstPtr<GstElement> queue = GstPtr<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(branch->bin()), "queue"));
-	REQUIRE(queue);
-	GstPtr<GstPad> queueSrc = GstPtr<GstPad>::adopt(gst_element_get_static_pad(queue.get(), "src"));
-	gst_pad_add_probe(queueSrc.get(),
-			  GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-			  [](GstPad *, GstPadProbeInfo *info, gpointer data) {
-		auto *numbers = static_cast<std::vector<int> *>(data);
-		auto note = [numbers](GstBuffer *buffer) {
-			guint8 number = 0;
-			gst_buffer_extract(buffer, 0, &number, 1);
-			numbers->push_back(number);
-		};
-		if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-			GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
-			for (guint i = 0; i < gst_buffer_list_length(list); i++)
-				note(gst_buffer_list_get(list, i));
-		} else {
-			note(GST_PAD_PROBE_INFO_BUFFER(info));
-		}
-		/* webrtcbin is not negotiated: keep the packets from it. */
-		return GST_PAD_PROBE_DROP;
-	}, &passed, nullptr);
-
-	GstPtr<GstPad> source = GstPtr<GstPad>::adopt(GST_PAD(gst_object_ref_sink(gst_pad_new("src", GST_PAD_SRC))));
-	GstPtr<GstPad> sink = GstPtr<GstPad>::adopt(gst_element_get_static_pad(branch->bin(), "sink"));
-	REQUIRE(gst_pad_link(source.get(), sink.get()) == GST_PAD_LINK_OK);
-	gst_pad_set_active(source.get(), TRUE);
-	gst_pad_push_event(source.get(), gst_event_new_stream_start("gate"));
-	CapsPtr caps = CapsPtr::adopt(gst_caps_from_string(kRtpCaps));
-	gst_pad_push_event(source.get(), gst_event_new_caps(caps.get()));
-	GstSegment segment;
-	gst_segment_init(&segment, GST_FORMAT_TIME);
-	gst_pad_push_event(source.get(), gst_event_new_segment(&segment));
-
-	/* Closed: even a keyframe stays out. */
-	gst_pad_push(source.get(), packet(1, true));
-	gst_pad_push(source.get(), packet(2, false));
-	branch->openGate();
-	SECTION("buffers") {
-		gst_pad_push(source.get(), packet(3, false));
-		gst_pad_push(source.get(), packet(4, true));
-		gst_pad_push(source.get(), packet(5, false));
-	}
-	SECTION("a list with the keyframe inside") {
-		GstBufferList *list = gst_buffer_list_new();
-		gst_buffer_list_add(list, packet(3, false));
-		gst_buffer_list_add(list, packet(4, true));
-		gst_buffer_list_add(list, packet(5, false));
-		gst_pad_push_list(source.get(), list);
-	}
-	gst_pad_push(source.get(), packet(6, false));
-	CHECK(runUntil([&]() { return passed.size() >= 3; }, 2));
-	CHECK(passed == std::vector<int>{ 4, 5, 6 });
-
-	gst_pad_set_active(source.get(), FALSE);
-	gst_pad_unlink(source.get(), sink.get());
 	destroy(branch);
 }
 
