@@ -67,9 +67,10 @@ bool Application::start(std::string &error)
 	std::string dtlsPem = DtlsIdentity::loadOrCreate(DtlsIdentity::defaultPath(), note);
 	if (!note.empty())
 		logWarning(note);
-	if (!dtlsPem.empty())
-		logInfo("DTLS certificate sha-256 " + DtlsIdentity::fingerprint(dtlsPem),
-			{ { "DTLS_FINGERPRINT", DtlsIdentity::fingerprint(dtlsPem) } });
+	if (!dtlsPem.empty()) {
+		std::string fingerprint = DtlsIdentity::fingerprint(dtlsPem);
+		logInfo("DTLS certificate sha-256 " + fingerprint, { { "DTLS_FINGERPRINT", fingerprint } });
+	}
 	warmUp_ = std::make_unique<ViewerWarmUp>(dtlsPem);
 
 	StreamPipeline::Callbacks callbacks;

@@ -78,7 +78,7 @@ struct Recorder {
 		int type = size ? payload[0] & 0x1f : 0;
 		if (type == 24) { /* STAP-A: 16-bit sizes, then units */
 			for (guint at = 1; at + 2 < size;) {
-				guint length = GST_READ_UINT16_BE(payload + at);
+				guint length = (guint(payload[at]) << 8) | payload[at + 1]; /* unaligned */
 				packet.nalTypes.push_back(payload[at + 2] & 0x1f);
 				at += 2 + length;
 			}
