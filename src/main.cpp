@@ -51,6 +51,8 @@ void raiseDescriptorLimit()
 
 int main(int argc, char *argv[])
 {
+	/* Plugin loading (gst_init) counts in the time to ready. */
+	const int64_t processStartUs = g_get_monotonic_time();
 #ifdef M_ARENA_MAX
 	/*
 	 * Every viewer brings threads (ICE, DTLS, RTCP, queues) and glibc
@@ -142,7 +144,7 @@ int main(int argc, char *argv[])
 	}
 
 	raiseDescriptorLimit();
-	Application app(config, platform);
+	Application app(config, platform, processStartUs);
 	app.setConfigPath(path);
 	std::string startError;
 	if (!app.start(startError)) {

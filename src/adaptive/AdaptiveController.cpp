@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "adaptive/AdaptiveController.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/Log.h"
@@ -180,6 +181,28 @@ void AdaptiveController::applyFormat(const AdaptiveFormat &format)
 			    format.height, "framerate", GST_TYPE_FRACTION, format.fps, 1, nullptr);
 	/* The capsfilter sends a reconfigure upstream; the source renegotiates. */
 	g_object_set(element.get(), "caps", caps.get(), nullptr);
+}
+
+void AdaptiveController::setLimits(const AdaptiveLimits &limits)
+{
+	AdaptiveLimits next = limits;
+	/* What the running pipeline can do was found at start and stays. */
+	next.full = limits_.full;
+	next.canScale = limits_.canScale;
+	next.minWidth = limits_.minWidth;
+	limits_ = next;
+
+	double target = limits_.policy == AdaptivePolicy::Fixed
+				? limits_.startBitrate
+				: std::clamp<double>(state_.target, limits_.minBitrate, limits_.maxBitrate);
+	if (target == state_.target)
+		return;
+	state_.target = target;
+	setEncoderBitrate(pipeline_.encoder(), int(target));
+	logInfo("adaptive: bitrate now " + std::to_string(int(target) / 1000) + " kbps (new limits " +
+			std::to_string(limits_.minBitrate / 1000) + ".." + std::to_string(limits_.maxBitrate / 1000) +
+			" kbps, policy " + toString(limits_.policy) + ")",
+		{ { "ADAPTIVE_TARGET", std::to_string(int(target)) } });
 }
 
 AdaptiveStatus AdaptiveController::status() const

@@ -81,6 +81,13 @@ public:
 	 */
 	void reapply();
 
+	/*
+	 * New bounds, policy and thresholds from a reloaded config (the picture
+	 * itself needs a restart): the target moves into [min, max] at once,
+	 * and to the start bitrate under the fixed policy.
+	 */
+	void setLimits(const AdaptiveLimits &limits);
+
 	AdaptiveStatus status() const;
 	const AdaptiveState &state() const { return state_; }
 	const AdaptiveLimits &limits() const { return limits_; }

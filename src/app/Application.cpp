@@ -29,9 +29,9 @@ constexpr int64_t kRecoveryGraceUs = 10 * G_USEC_PER_SEC;
 
 } /* namespace */
 
-Application::Application(Config config, const Platform &platform)
+Application::Application(Config config, const Platform &platform, int64_t processStartUs)
 	: config_(std::move(config)), description_(describePipeline(config_, platform)),
-	  startedUs_(g_get_monotonic_time())
+	  processStartUs_(processStartUs), startedUs_(g_get_monotonic_time())
 {
 }
 
@@ -78,6 +78,7 @@ bool Application::start(std::string &error)
 		if (adaptive_)
 			adaptive_->reapply();
 	};
+	callbacks.firstFrame = [this]() { announceReady(); };
 	callbacks.branchError = [this](const std::string &branch, const std::string &message) {
 		/* "viewer-<id>": only that viewer goes. */
 		std::string id = branch.substr(strlen("viewer-"));
@@ -105,17 +106,10 @@ bool Application::start(std::string &error)
 	}, this));
 
 	if (config_.adaptive.enabled) {
-		bool hardware = pipeline_->encoder() &&
-				g_str_equal(GST_OBJECT_NAME(gst_element_get_factory(pipeline_->encoder())), "v4l2h264enc");
-		AdaptiveLimits limits = AdaptiveLimits::from(config_.adaptive, config_.camera,
-							     config_.encoding.bitrate, hardware, true);
 		AdaptiveController::Sources sources;
 		sources.viewers = [this]() { return AdaptiveController::viewerSamples(*viewers_); };
 		sources.host = [this]() { return hostSample_; };
-		/* A scaled-down picture could no longer carry the latency stamp. */
-		if (config_.debug.latencyStamp)
-			limits.minWidth = kStampWidth;
-		adaptive_ = std::make_unique<AdaptiveController>(limits, config_.adaptive.interval * 1000,
+		adaptive_ = std::make_unique<AdaptiveController>(adaptiveLimits(config_), config_.adaptive.interval * 1000,
 								 *pipeline_, std::move(sources));
 		adaptive_->start();
 	}
@@ -138,6 +132,18 @@ bool Application::start(std::string &error)
 	return true;
 }
 
+AdaptiveLimits Application::adaptiveLimits(const Config &config) const
+{
+	bool hardware = pipeline_->encoder() &&
+			g_str_equal(GST_OBJECT_NAME(gst_element_get_factory(pipeline_->encoder())), "v4l2h264enc");
+	AdaptiveLimits limits = AdaptiveLimits::from(config.adaptive, config.camera, config.encoding.bitrate,
+						     hardware, true);
+	/* A scaled-down picture could no longer carry the latency stamp. */
+	if (config.debug.latencyStamp)
+		limits.minWidth = kStampWidth;
+	return limits;
+}
+
 /*
  * What viewers that left freed goes back to the system: glibc keeps the
  * high-water mark of a burst of viewers otherwise, and on a Pi Zero's
@@ -152,16 +158,24 @@ void Application::trimMemory()
 	malloc_trim(0);
 }
 
+/* READY=1 as soon as frames flow: the pipeline reports its first frame, the poll catches the rest. */
+void Application::announceReady()
+{
+	if (readySent_ || !http_ || !pipeline_->flowing())
+		return;
+	readySent_ = true;
+	systemdNotify("READY=1\nSTATUS=streaming on port " + std::to_string(port()));
+	int64_t ms = (g_get_monotonic_time() - processStartUs_) / 1000;
+	logInfo("first frames encoded; ready " + std::to_string(ms) + " ms after start",
+		{ { "READY_MS", std::to_string(ms) } });
+}
+
 void Application::notifySystemd()
 {
 	selfCheck_->probe(kSelfCheckTimeoutMs);
-	if (!readySent_) {
-		if (!pipeline_->flowing())
-			return;
-		readySent_ = true;
-		systemdNotify("READY=1\nSTATUS=streaming on port " + std::to_string(port()));
-		logInfo("first frames encoded; ready");
-	}
+	announceReady();
+	if (!readySent_)
+		return;
 	if (!systemdWatchdogUsec())
 		return;
 	std::string problem = watchdogProblem();
@@ -231,9 +245,12 @@ void Application::reload()
 	needsRestart(next.debug.latencyStamp != cur.debug.latencyStamp, "[debug] latency_stamp");
 	needsRestart(next.paths.webRoot != cur.paths.webRoot, "[network] web_root");
 
-	if (next.encoding.bitrate != cur.encoding.bitrate && adaptive_) {
-		/* The controller owns the encoder's bitrate; it would undo ours. */
-		restart.push_back("[encoding] bitrate (managed by [adaptive] while enabled)");
+	needsRestart(next.adaptive.enabled != cur.adaptive.enabled || next.adaptive.interval != cur.adaptive.interval,
+		     "[adaptive] enabled/interval");
+	if (adaptive_) {
+		/* The controller owns the encoder's bitrate (until a restart): it gets the new bounds. */
+		if (next.encoding.bitrate != cur.encoding.bitrate || next.adaptive != cur.adaptive)
+			adaptive_->setLimits(adaptiveLimits(next));
 	} else if (next.encoding.bitrate != cur.encoding.bitrate) {
 		if (setEncoderBitrate(pipeline_->encoder(), next.encoding.bitrate))
 			logInfo("reload: bitrate now " + std::to_string(next.encoding.bitrate) + " bit/s");
@@ -245,6 +262,12 @@ void Application::reload()
 
 	/* Keep what is running; take the live-applicable values only. */
 	config_.encoding.bitrate = next.encoding.bitrate;
+	if (adaptive_) {
+		AdaptiveConfig adaptive = next.adaptive;
+		adaptive.enabled = config_.adaptive.enabled;
+		adaptive.interval = config_.adaptive.interval;
+		config_.adaptive = adaptive;
+	}
 	config_.network.maxViewers = next.network.maxViewers;
 	config_.network.viewerTimeout = next.network.viewerTimeout;
 	config_.network.maxConnectionsPerAddress = next.network.maxConnectionsPerAddress;

@@ -25,7 +25,8 @@ namespace wcam {
 class Application
 {
 public:
-	Application(Config config, const Platform &platform);
+	/* `processStartUs`: g_get_monotonic_time() when main() began, for the readiness time. */
+	Application(Config config, const Platform &platform, int64_t processStartUs = g_get_monotonic_time());
 	~Application();
 
 	bool start(std::string &error);
@@ -60,6 +61,8 @@ public:
 	std::string statsJson();
 
 private:
+	AdaptiveLimits adaptiveLimits(const Config &config) const;
+	void announceReady();
 	void notifySystemd();
 	void trimMemory();
 
@@ -81,6 +84,7 @@ private:
 	std::string configPath_;
 	GMainLoop *loop_ = nullptr;
 	int exitCode_ = 0;
+	int64_t processStartUs_;
 	int64_t startedUs_;
 	/* Work posted to the main loop is dropped once we are gone. */
 	Lifetime lifetime_;

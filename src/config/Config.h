@@ -92,6 +92,8 @@ struct AdaptiveConfig {
 	int tempHigh = 80;	  /* SoC degrees Celsius: step down above */
 	int tempLow = 70;	  /* ... and back up below */
 	AdaptivePolicy policy = AdaptivePolicy::Weakest;
+
+	bool operator==(const AdaptiveConfig &) const = default;
 };
 
 struct DebugConfig {

@@ -28,6 +28,22 @@ GLogLevelFlags toGlib(LogLevel level)
 	return G_LOG_LEVEL_CRITICAL;
 }
 
+/* syslog(3) priorities: LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR. */
+const char *syslogPriority(LogLevel level)
+{
+	switch (level) {
+	case LogLevel::Debug:
+		return "7";
+	case LogLevel::Info:
+		return "6";
+	case LogLevel::Warning:
+		return "4";
+	case LogLevel::Error:
+		break;
+	}
+	return "3";
+}
+
 int severity(GLogLevelFlags flags)
 {
 	if (flags & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
@@ -110,12 +126,19 @@ void setupLogging(LogLevel level)
 void logMessage(LogLevel level, const std::string &message, const LogFields &fields)
 {
 	std::vector<GLogField> logFields;
-	logFields.reserve(fields.size() + 2);
+	logFields.reserve(fields.size() + 4);
+	/*
+	 * g_log_structured_array adds no PRIORITY (only the g_log_structured
+	 * macro does), and journald stores none without it: "journalctl -p
+	 * warning" would then show nothing of ours.
+	 */
+	logFields.push_back({ "PRIORITY", syslogPriority(level), -1 });
 	logFields.push_back({ "MESSAGE", message.c_str(), -1 });
+	/* For "journalctl -t webrtc-camera"; GLib's journald writer sets none. */
+	logFields.push_back({ "SYSLOG_IDENTIFIER", kDomain, -1 });
 	logFields.push_back({ "GLIB_DOMAIN", kDomain, -1 });
 	for (const auto &[key, value] : fields)
 		logFields.push_back({ key.c_str(), value.c_str(), -1 });
-	/* PRIORITY is added by g_log_structured_array from the level. */
 	g_log_structured_array(toGlib(level), logFields.data(), logFields.size());
 }
 

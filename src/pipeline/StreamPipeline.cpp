@@ -155,7 +155,23 @@ bool StreamPipeline::start(std::string &error)
 	lastTickUs_ = g_get_monotonic_time();
 
 	if (gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-		error = "the pipeline refused to start (see the errors above)";
+		/* The main loop has not run yet: the element's own words are still on the bus. */
+		error = "the pipeline refused to start";
+		MiniObjectPtr<GstMessage> message = MiniObjectPtr<GstMessage>::adopt(
+			gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR));
+		if (message) {
+			g_autoptr(GError) err = nullptr;
+			g_autofree char *debug = nullptr;
+			gst_message_parse_error(message.get(), &err, &debug);
+			g_autofree char *path = gst_object_get_path_string(GST_MESSAGE_SRC(message.get()));
+			error += std::string(": ") + path + ": " + err->message;
+			/* The debug text ends with the cause ("Connection refused"); before it, source lines. */
+			std::string detail = debug ? g_strstrip(debug) : "";
+			if (size_t newline = detail.rfind('\n'); newline != std::string::npos)
+				detail = detail.substr(newline + 1);
+			if (!detail.empty() && detail.find(".c(") == std::string::npos)
+				error += " (" + detail + ")";
+		}
 		GST_DEBUG_BIN_TO_DOT_FILE_WITH_TS(GST_BIN(pipeline_.get()), GST_DEBUG_GRAPH_SHOW_ALL,
 						  "webrtc-camera-start-failed");
 		return false;
@@ -307,6 +323,12 @@ void StreamPipeline::installProbes()
 		if (!GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT))
 			self->keyframeCount_++;
 		self->lastFrameUs_ = g_get_monotonic_time();
+		/* Readiness is announced at once, not at the next poll. */
+		if (!self->firstFramePosted_.exchange(true))
+			postToMain(self->lifetime_, [self]() {
+				if (self->callbacks_.firstFrame)
+					self->callbacks_.firstFrame();
+			});
 		return GST_PAD_PROBE_OK;
 	}, this, nullptr);
 

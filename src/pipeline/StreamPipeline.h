@@ -40,6 +40,8 @@ public:
 		std::function<void(const std::string &branch, const std::string &message)> branchError;
 		/* The camera/encoder part was rebuilt; settings made on it are gone. */
 		std::function<void()> rebuilt;
+		/* The first encoded frame reached the fan-out (once per pipeline). */
+		std::function<void()> firstFrame;
 	};
 
 	StreamPipeline(PipelineDescription description, bool latencyStamp, Callbacks callbacks);
@@ -131,6 +133,7 @@ private:
 	std::atomic<uint64_t> byteCount_{ 0 };
 	std::atomic<uint64_t> keyframeCount_{ 0 };
 	std::atomic<int64_t> lastFrameUs_{ 0 };
+	std::atomic<bool> firstFramePosted_{ false };
 
 	/* Branches on their way out (main thread), by removal id. */
 	struct Removal {

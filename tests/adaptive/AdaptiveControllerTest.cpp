@@ -139,3 +139,39 @@ TEST_CASE("camera sources keep their caps: the frame rate drops frames instead",
 	REQUIRE(runUntil([&]() { return controller.state().level == 0; }, 10));
 	CHECK(produces(*pipeline.stream, { 30, 320, 240 }, 4));
 }
+
+TEST_CASE("new limits from a reload move the encoder's bitrate at once", "[adaptive]")
+{
+	Config config = testConfig();
+	Pipeline pipeline(config);
+	AdaptiveController::Sources sources;
+	sources.host = []() { return HostSample{}; };
+	AdaptiveController controller(fastLimits(config), 200, *pipeline.stream, sources);
+	controller.start();
+	REQUIRE(encoderBitrate(pipeline.stream->encoder()) == 600000);
+
+	/* A lower ceiling than the current target: the encoder follows now, not at the next tick. */
+	config.adaptive.maxBitrate = 400000;
+	controller.setLimits(fastLimits(config));
+	CHECK(encoderBitrate(pipeline.stream->encoder()) == 400000);
+	CHECK(controller.status().maxBitrate == 400000);
+	CHECK(controller.status().targetBitrate == 400000);
+
+	/* A floor above it lifts it. */
+	config.adaptive.minBitrate = 450000;
+	config.adaptive.maxBitrate = 1000000;
+	controller.setLimits(fastLimits(config));
+	CHECK(encoderBitrate(pipeline.stream->encoder()) == 450000);
+
+	/* The fixed policy holds encoding.bitrate. */
+	config.adaptive.policy = AdaptivePolicy::Fixed;
+	config.encoding.bitrate = 700000;
+	controller.setLimits(fastLimits(config));
+	CHECK(encoderBitrate(pipeline.stream->encoder()) == 700000);
+	CHECK(controller.status().policy == AdaptivePolicy::Fixed);
+
+	/* The picture's size is what the pipeline was started with. */
+	config.camera.width = 640;
+	controller.setLimits(fastLimits(config));
+	CHECK(controller.limits().full.width == 320);
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The Debian package end to end, on this machine (needs root):
-#  1. dpkg-buildpackage -us -uc -b on a copy of the source tree,
+#  1. dpkg-buildpackage -us -uc -b on a copy of the source tree
+#     (build-deb.sh; into $WCAM_DEB_DIR when set, for the systemd test),
 #  2. lintian: no errors, no warnings,
 #  3. apt-get install ./webrtc-camera_*.deb (dependencies from the archive),
 #  4. from the installed files only: the layout, --check-config with the
@@ -25,6 +26,9 @@ for tool in dpkg-buildpackage lintian apt-get systemd-analyze curl python3; do
 done
 
 work="$(mktemp -d /tmp/wcam-deb.XXXXXX)"
+# The package of one test run, shared by the packaging tests.
+deb_dir="${WCAM_DEB_DIR:-${WCAM_BUILD_DIR:+$WCAM_BUILD_DIR/packaging-deb}}"
+deb_dir="${deb_dir:-$work/deb}"
 chmod 755 "$work"
 server_pid=""
 installed_by_us=0
@@ -49,33 +53,10 @@ trap cleanup EXIT
 step() { echo; echo "== $*"; }
 die() { echo "FAIL: $*"; exit 1; }
 
-version="$(sed -n "s/^\s*version : '\([^']*\)'.*/\1/p" "$source_dir/meson.build" | head -1)"
-arch="$(dpkg --print-architecture)"
-[ -n "$version" ] || die "cannot read the version from meson.build"
-changelog_version="$(cd "$source_dir" && dpkg-parsechangelog -S Version)"
-[ "$changelog_version" = "$version" ] ||
-	die "debian/changelog says $changelog_version but meson.build says $version"
-
-step "copy the source tree (build output, .git and node_modules left out)"
-tree="$work/webrtc-camera-$version"
-mkdir "$tree"
-excludes=(--exclude=./.git --exclude=./tests/e2e/node_modules --exclude='./obj-*'
-	--exclude=./debian/webrtc-camera --exclude=./debian/.debhelper --exclude=./debian/tmp)
-# Any meson build directory inside the checkout (build/, builddir/...).
-while IFS= read -r private; do
-	excludes+=(--exclude="./$(dirname "${private#"$source_dir"/}")")
-done < <(find "$source_dir" -mindepth 2 -maxdepth 2 -name meson-private -type d)
-tar -C "$source_dir" "${excludes[@]}" -cf - . | tar -C "$tree" -xf -
-du -sh "$tree" | cut -f1
-
-step "dpkg-buildpackage -us -uc -b"
-# nocheck: the unit tests ran in this same test run already.
-(cd "$tree" && env -u MAKEFLAGS -u MFLAGS DEB_BUILD_OPTIONS="nocheck parallel=$(nproc)" \
-	dpkg-buildpackage -us -uc -b) >"$work/build.log" 2>&1 ||
-	{ tail -n 80 "$work/build.log"; die "dpkg-buildpackage failed"; }
-deb="$work/webrtc-camera_${version}_${arch}.deb"
-[ -f "$deb" ] || { ls "$work"; die "$(basename "$deb") was not built"; }
-grep -E "^ (dpkg-deb: building|.*test.*(Ok|OK):)" "$work/build.log" | tail -n 5 || true
+step "dpkg-buildpackage -us -uc -b (tests/packaging/build-deb.sh)"
+"$(dirname "$0")/build-deb.sh" "$source_dir" "$deb_dir" | tee "$work/build-deb.log"
+deb="$(tail -n 1 "$work/build-deb.log")"
+[ -f "$deb" ] || die "no package was built"
 ls -l "$deb"
 dpkg-deb --info "$deb" | sed -n '/Package:/,$p'
 dpkg-deb --contents "$deb" | awk '{print $6}'
@@ -89,13 +70,10 @@ if [ $lintian_status -ne 0 ] || grep -qE '^[EW]: ' "$work/lintian.log"; then
 fi
 echo "lintian: no errors, no warnings"
 
-# Only the .deb from here on: the build tree (and the source paths compiled
-# into the binary as a fallback) disappear.
-rm -rf "$tree"
 
 step "apt-get install ./$(basename "$deb")"
 installed_by_us=1
-(cd "$work" && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "./$(basename "$deb")") \
+(cd "$(dirname "$deb")" && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "./$(basename "$deb")") \
 	>"$work/install.log" 2>&1 || { cat "$work/install.log"; die "apt-get install failed"; }
 tail -n 3 "$work/install.log"
 

@@ -2,7 +2,7 @@
 /*
  * Branch removal around shutdown: the main loop that would finish a
  * removal may never run again, so the pipeline's destructor must. What a
- * forced keyframe looks like on the wire.
+ * forced keyframe looks like on the wire. The first frame's report.
  */
 #include <catch2/catch.hpp>
 
@@ -101,6 +101,30 @@ bool isPicture(int nalType)
 }
 
 } /* namespace */
+
+TEST_CASE("the first frame is reported once, from the main loop", "[pipeline]")
+{
+	int reports = 0;
+	bool flowingWhenReported = false;
+	StreamPipeline::Callbacks callbacks;
+	StreamPipeline *self = nullptr;
+	callbacks.firstFrame = [&]() {
+		reports++;
+		flowingWhenReported = self->flowing();
+	};
+	StreamPipeline pipeline(smallPipeline(), false, callbacks);
+	self = &pipeline;
+	std::string error;
+	REQUIRE(pipeline.start(error));
+	/* Nothing is reported from inside start(): the main loop has not run. */
+	CHECK(reports == 0);
+	REQUIRE(runUntil([&]() { return reports > 0; }, 10));
+	CHECK(flowingWhenReported);
+	/* Later frames and the ticks (stats every second) report nothing more. */
+	runUntil([]() { return false; }, 1.2);
+	CHECK(reports == 1);
+	CHECK(pipeline.stats().frames > 1);
+}
 
 TEST_CASE("a removed branch is stopped and dropped on the main loop", "[pipeline]")
 {
