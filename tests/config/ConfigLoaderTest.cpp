@@ -782,7 +782,7 @@ TEST_CASE("unknown sections and keys are errors", "[config]")
 		CHECK(error == kOrigin + ":network.hostname: unknown key; known keys in [network] are "
 					 "bind, port, max_viewers, ice_servers, ice_addresses, "
 					 "viewer_timeout, max_connections_per_address, "
-					 "max_viewers_per_address, request_timeout, web_root");
+					 "max_viewers_per_address, request_timeout, web_root, upnp");
 	}
 
 	SECTION("a key valid elsewhere is unknown in the wrong section")
@@ -800,7 +800,7 @@ TEST_CASE("unknown sections and keys are errors", "[config]")
 	{
 		std::string error = singleError("[camrea]\nwidth = 640\n", kOrigin + ":camrea: ");
 		CHECK(error == kOrigin + ":camrea: unknown section [camrea] (did you mean \"camera\"?); "
-					 "known sections are camera, encoding, network, performance, "
+					 "known sections are camera, encoding, network, security, performance, "
 					 "pipeline, adaptive, debug");
 	}
 
