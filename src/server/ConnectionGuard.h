@@ -56,6 +56,16 @@ public:
 
 	void setLimits(const Limits &limits) { limits_ = limits; }
 
+	/*
+	 * Speak TLS only: every connection does its handshake before libsoup
+	 * sees it, within the request deadline; plain HTTP fails the handshake
+	 * and is closed.
+	 */
+	void setTlsCertificate(GTlsCertificate *certificate)
+	{
+		tls_ = GObjectPtr<GTlsCertificate>::retain(certificate);
+	}
+
 	/* The request on `message`'s connection arrived whole: no deadline now. */
 	void requestRead(SoupServerMessage *message);
 
@@ -82,12 +92,15 @@ private:
 	void watchListener();
 	void acceptPending();
 	bool admit(GSocketConnection *connection);
+	void startTls(GSocketConnection *connection, GSocketAddress *local, GSocketAddress *remote,
+		      const std::string &address);
 	void expire();
 	void release(uint64_t id);
 	void warnThrottled(const std::string &address, const std::string &what);
 
 	SoupServer *server_;
 	Limits limits_;
+	GObjectPtr<GTlsCertificate> tls_;
 	GObjectPtr<GSocket> listener_;
 	SourceGuard acceptWatch_;
 	SourceGuard acceptPause_;
