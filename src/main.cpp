@@ -4,6 +4,7 @@
  */
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include <malloc.h>
@@ -14,6 +15,7 @@
 #include "app/Application.h"
 #include "config/ConfigLoader.h"
 #include "core/Log.h"
+#include "core/PasswordHash.h"
 #include "pipeline/PipelineDescription.h"
 #include "pipeline/Platform.h"
 
@@ -35,6 +37,31 @@ std::string defaultWebRoot()
 			return dir;
 	}
 	return {};
+}
+
+/*
+ * --hash-password: one line from stdin (the password, never an argument
+ * that ps would show), its yescrypt hash on stdout. For
+ * webrtc-camera-configure --add-user, so that the tool and the server
+ * agree on the hash.
+ */
+int printPasswordHash()
+{
+	std::string password;
+	int c;
+	while ((c = getchar()) != EOF && c != '\n')
+		password += char(c);
+	if (!password.empty() && password.back() == '\r')
+		password.pop_back();
+	std::string error;
+	std::string hash = hashPassword(password, error);
+	explicit_bzero(password.data(), password.size());
+	if (hash.empty()) {
+		fprintf(stderr, "webrtc-camera: cannot hash the password: %s\n", error.c_str());
+		return 1;
+	}
+	printf("%s\n", hash.c_str());
+	return 0;
 }
 
 /* Connections and viewers are bounded by descriptors: take what we may. */
@@ -67,6 +94,7 @@ int main(int argc, char *argv[])
 	gboolean printPipeline = FALSE;
 	gboolean verbose = FALSE;
 	gboolean version = FALSE;
+	gboolean hashPasswordOption = FALSE;
 
 	GOptionEntry entries[] = {
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &configPath,
@@ -79,6 +107,8 @@ int main(int argc, char *argv[])
 		  "Serve the viewer page from this directory", "DIR" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages", nullptr },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr },
+		{ "hash-password", 0, 0, G_OPTION_ARG_NONE, &hashPasswordOption,
+		  "Read a password from stdin, print its yescrypt hash for users_file and exit", nullptr },
 		{},
 	};
 
@@ -94,6 +124,8 @@ int main(int argc, char *argv[])
 		printf("webrtc-camera %s\n", WCAM_VERSION);
 		return 0;
 	}
+	if (hashPasswordOption)
+		return printPasswordHash();
 	gst_init(&argc, &argv);
 	setupLogging(verbose ? LogLevel::Debug : LogLevel::Info);
 

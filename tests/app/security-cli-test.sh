@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# From outside, with curl: webrtc-camera-configure --add-user and
+# --self-signed, then the real server on HTTPS with a user: no plain HTTP,
+# no page without the password, a certificate valid for this host's names.
+#   security-cli-test.sh BUILT_WEBRTC_CAMERA
+set -u
+bin="$1"
+source_dir="${WCAM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
+configure="$source_dir/tools/webrtc-camera-configure"
+tmp=$(mktemp -d /tmp/wcam-security.XXXXXX)
+server=
+trap '[ -n "$server" ] && kill $server 2>/dev/null; rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+pass() { echo "ok: $*"; }
+
+# --- users --------------------------------------------------------------
+users="$tmp/users"
+echo "correct horse" | "$configure" --binary "$bin" --users-file "$users" --add-user alice >"$tmp/add.log" 2>&1 &&
+	pass "--add-user alice" || { fail "--add-user failed"; cat "$tmp/add.log"; }
+grep -q '^alice:\$y\$' "$users" && pass "a yescrypt hash is stored" || fail "no alice:\$y\$ line in: $(cat "$users")"
+grep -q "correct horse" "$users" && fail "the password is in the file"
+mode=$(stat -c %a "$users")
+[ "${mode: -1}" = 0 ] && pass "users file not world-readable ($mode)" || fail "users file mode $mode"
+before=$(grep '^alice:' "$users")
+echo "battery staple" | "$configure" --binary "$bin" --users-file "$users" --add-user alice >"$tmp/add2.log" 2>&1 ||
+	fail "changing alice's password failed: $(cat "$tmp/add2.log")"
+[ "$(grep -c '^alice:' "$users")" = 1 ] && [ "$(grep '^alice:' "$users")" != "$before" ] &&
+	pass "--add-user on an existing user changes its password" || fail "alice's line: $(grep '^alice:' "$users")"
+echo "short" | "$configure" --binary "$bin" --users-file "$users" --add-user bob >"$tmp/short.log" 2>&1 &&
+	fail "a 5-character password was accepted"
+grep -q "fewer than 8 characters" "$tmp/short.log" && pass "a short password is refused" || fail "short: $(cat "$tmp/short.log")"
+echo "long enough" | "$configure" --binary "$bin" --users-file "$users" --add-user "bob smith" >"$tmp/name.log" 2>&1 &&
+	fail "a name with a space was accepted"
+grep -q '^bob' "$users" && fail "a refused user was written"
+
+# --- certificate ---------------------------------------------------------
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+config="$tmp/config.ini"
+cat >"$config" <<INI
+# mine
+[camera]
+source = test
+width = 640
+height = 480
+fps = 15
+[encoding]
+encoder = x264
+[network]
+bind = 127.0.0.1
+port = $port
+ice_addresses = 127.0.0.1
+[security]
+users_file = $users
+INI
+"$configure" --binary "$bin" --self-signed --tls-dir "$tmp" --output "$config" >"$tmp/tls.log" 2>&1 &&
+	pass "--self-signed" || { fail "--self-signed failed"; cat "$tmp/tls.log"; }
+grep -q "^tls_certificate = $tmp/tls.crt$" "$config" && grep -q "^tls_key = $tmp/tls.key$" "$config" &&
+	grep -q "^users_file = $users$" "$config" && grep -q "^# mine$" "$config" &&
+	pass "config.ini points at the certificate, the rest kept" || fail "config: $(cat "$config")"
+kmode=$(stat -c %a "$tmp/tls.key")
+[ "${kmode: -1}" = 0 ] && pass "key not world-readable ($kmode)" || fail "key mode $kmode"
+san=$(openssl x509 -in "$tmp/tls.crt" -noout -ext subjectAltName 2>&1)
+for name in "DNS:$(hostname)" "DNS:localhost" "IP Address:127.0.0.1"; do
+	grep -q "$name" <<<"$san" && pass "certificate names $name" || fail "no $name in: $san"
+done
+
+# --- the server, from outside ------------------------------------------
+"$bin" --config "$config" >"$tmp/server.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do
+	curl -sfk "https://127.0.0.1:$port/health" >/dev/null && break
+	sleep 0.2
+done
+curl -sf --cacert "$tmp/tls.crt" "https://localhost:$port/health" >/dev/null &&
+	pass "HTTPS with the certificate verified for localhost" || { fail "https health"; cat "$tmp/server.log"; }
+grep -q "serving https://127.0.0.1:$port/" "$tmp/server.log" && pass "the log says https" || fail "log: $(grep serving "$tmp/server.log")"
+
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$port/health")
+[ "$code" = 000 ] && pass "plain HTTP on the port gets no answer" || fail "plain HTTP answered $code"
+code=$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$port/")
+[ "$code" = 401 ] && pass "no credentials: 401" || fail "no credentials: $code"
+curl -sk -D - -o /dev/null "https://127.0.0.1:$port/stats" | grep -qi '^WWW-Authenticate: Basic' &&
+	pass "401 says WWW-Authenticate: Basic" || fail "no WWW-Authenticate on /stats"
+code=$(curl -sk -o /dev/null -w '%{http_code}' -u alice:wrongpassword "https://127.0.0.1:$port/")
+[ "$code" = 401 ] && pass "wrong password: 401" || fail "wrong password: $code"
+code=$(curl -sk -o /dev/null -w '%{http_code}' -u "alice:battery staple" "https://127.0.0.1:$port/")
+[ "$code" = 200 ] && pass "the right password: 200" || fail "right password: $code"
+code=$(curl -sk -o /dev/null -w '%{http_code}' -u "alice:correct horse" "https://127.0.0.1:$port/")
+[ "$code" = 401 ] && pass "the old password no longer works" || fail "old password: $code"
+grep -q "login failed from 127.0.0.1" "$tmp/server.log" && pass "failed logins are logged with the address" ||
+	fail "no failed-login line in the log"
+ws() { # ws ORIGIN [CURL ARGS...]: the status line of a wss upgrade
+	local origin="$1"; shift
+	curl -sk -i -N --http1.1 --max-time 3 "$@" -H "Origin: $origin" -H "Connection: Upgrade" -H "Upgrade: websocket" \
+		-H "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==" -H "Sec-WebSocket-Version: 13" \
+		"https://127.0.0.1:$port/ws" 2>/dev/null | head -1 | tr -d '\r'
+}
+status=$(ws "https://127.0.0.1:$port" -u "alice:battery staple")
+[[ "$status" == "HTTP/1.1 101"* ]] && pass "wss upgrade with the password" || fail "wss upgrade: $status"
+status=$(ws "https://127.0.0.1:$port")
+[[ "$status" == "HTTP/1.1 401"* ]] && pass "wss upgrade without it: 401" || fail "wss without password: $status"
+status=$(ws "https://evil.example" -u "alice:battery staple")
+[[ "$status" == "HTTP/1.1 403"* ]] && pass "wss from another site's page: 403" || fail "wss from evil: $status"
+
+# Re-running the wizard must not drop the users or the certificate.
+"$configure" --non-interactive --binary "$bin" --output "$config" --force --source test --port "$port" \
+	>"$tmp/wizard.log" 2>&1 || { fail "the wizard failed"; cat "$tmp/wizard.log"; }
+grep -q "^tls_key = $tmp/tls.key$" "$config" && grep -q "^users_file = $users$" "$config" &&
+	pass "re-running the wizard keeps [security]" || fail "[security] lost: $(cat "$config")"
+
+if [ "$failures" -ne 0 ]; then
+	echo "$failures failure(s)"
+	exit 1
+fi
+echo "security cli: all checks passed"
