@@ -104,6 +104,13 @@ status=$(ws "https://127.0.0.1:$port")
 status=$(ws "https://evil.example" -u "alice:battery staple")
 [[ "$status" == "HTTP/1.1 403"* ]] && pass "wss from another site's page: 403" || fail "wss from evil: $status"
 
+# webrtc-camera-status sees HTTPS and the login, and still reports the stream.
+"$source_dir/tools/webrtc-camera-status" --config "$config" --binary "$bin" --lines 0 >"$tmp/status.log" 2>&1
+grep -Eq "ok\] security +1 user\(s\) in $users, HTTPS" "$tmp/status.log" && pass "status reports the users and HTTPS" ||
+	fail "status security line: $(grep security "$tmp/status.log")"
+grep -Eq "ok\] stream +ok: frames are flowing \(/stats needs a login" "$tmp/status.log" &&
+	pass "status reports the stream through /health" || fail "status stream line: $(grep -E 'stream|stats' "$tmp/status.log")"
+
 # Re-running the wizard must not drop the users or the certificate.
 "$configure" --non-interactive --binary "$bin" --output "$config" --force --source test --port "$port" \
 	>"$tmp/wizard.log" 2>&1 || { fail "the wizard failed"; cat "$tmp/wizard.log"; }
