@@ -64,6 +64,18 @@ int printPasswordHash()
 	return 0;
 }
 
+/* Who may watch with this configuration, for --check-config. */
+std::string securitySummary(const SecurityConfig &security)
+{
+	std::string scheme = security.tls() ? "HTTPS" : "plain HTTP";
+	if (security.usersFile.empty())
+		return "open: users_file is empty, anyone who reaches the port can watch (" + scheme + ")";
+	if (security.loopbackOnly())
+		return "no user in " + security.usersFile + ": listening on loopback only (" + scheme + ")";
+	return std::to_string(security.users.size()) + " user(s), " + std::to_string(security.whepTokens.size()) +
+	       " WHEP token(s), " + std::to_string(security.allowedOrigins.size()) + " allowed origin(s), " + scheme;
+}
+
 /* Connections and viewers are bounded by descriptors: take what we may. */
 void raiseDescriptorLimit()
 {
@@ -164,6 +176,7 @@ int main(int argc, char *argv[])
 			printf("config: %s: ok\n", path.empty() ? "(built-in defaults)" : path.c_str());
 			printf("source: %s (%s)\n", description.source.kind.c_str(), description.source.reason.c_str());
 			printf("encoder: %s (%s)\n", description.encoder.kind.c_str(), description.encoder.reason.c_str());
+			printf("security: %s\n", securitySummary(config.security).c_str());
 		}
 		if (!description.error.empty()) {
 			fprintf(stderr, "webrtc-camera: %s\n", description.error.c_str());

@@ -66,6 +66,13 @@ for name in "DNS:$(hostname)" "DNS:localhost" "IP Address:127.0.0.1"; do
 	grep -q "$name" <<<"$san" && pass "certificate names $name" || fail "no $name in: $san"
 done
 
+out=$("$bin" --check-config --config "$config" 2>&1)
+grep -q "^security: 1 user(s), 0 WHEP token(s), 0 allowed origin(s), HTTPS$" <<<"$out" &&
+	pass "--check-config sums up the security" || fail "--check-config: $out"
+printf '[camera]\nsource = test\n[security]\nusers_file = %s/nobody\n' "$tmp" >"$tmp/fresh.ini"
+"$bin" --check-config --config "$tmp/fresh.ini" 2>&1 | grep -q "^security: no user in $tmp/nobody: listening on loopback only" &&
+	pass "--check-config says a camera without users stays on loopback" || fail "fresh: $("$bin" --check-config --config "$tmp/fresh.ini" 2>&1)"
+
 # --- the server, from outside ------------------------------------------
 "$bin" --config "$config" >"$tmp/server.log" 2>&1 &
 server=$!
