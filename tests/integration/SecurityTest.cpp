@@ -438,3 +438,49 @@ TEST_CASE("websocket protocol errors are reported as README documents", "[integr
 		CHECK(result.find("negative") == std::string::npos);
 	}
 }
+
+TEST_CASE("a reload applies users and origins, and never opens the camera by itself", "[integration][security]")
+{
+	g_autofree char *dir = g_dir_make_tmp("wcam-reload-XXXXXX", nullptr);
+	REQUIRE(dir);
+	const std::string users = std::string(dir) + "/users";
+	const std::string ini = std::string(dir) + "/config.ini";
+	std::string error;
+	auto writeFiles = [&](const std::string &userLines, const std::string &origins) {
+		REQUIRE(g_file_set_contents(users.c_str(), userLines.c_str(), -1, nullptr));
+		std::string text = "[camera]\nsource = test\nwidth = 640\nheight = 480\n[encoding]\nencoder = x264\n"
+				   "bitrate = 800k\n[network]\nbind = 127.0.0.1\nice_addresses = 127.0.0.1\n"
+				   "max_viewers_per_address = 64\nmax_connections_per_address = 1024\nviewer_timeout = 5\n"
+				   "[security]\nusers_file = " + users + "\nallowed_origins = " + origins + "\n";
+		REQUIRE(g_file_set_contents(ini.c_str(), text.c_str(), -1, nullptr));
+	};
+	const std::string alice = "alice:" + hashPassword(kPassword, error) + "\n";
+	writeFiles(alice, "");
+
+	Config config = testConfig();
+	config.security.usersFile = users;
+	config.security.users = { { "alice", alice.substr(6, alice.size() - 7) } };
+	Server server(config);
+	server.app->setConfigPath(ini);
+	int port = server.app->port();
+	const std::string aliceAuth = "Authorization: " + basic("alice", kPassword) + "\r\n";
+	const std::string fromHa = "Origin: http://ha.local:8123\r\n";
+
+	CHECK(ask([&] { return request(port, upgrade(port, aliceAuth + fromHa)); }).status == 403);
+	CHECK(ask([&] { return request(port, get(port, "/", "Authorization: " + basic("bob", "bob's password") + "\r\n")); })
+		      .status == 401);
+
+	writeFiles(alice + "bob:" + hashPassword("bob's password", error) + "\n", "http://ha.local:8123");
+	server.app->reload();
+	CHECK(ask([&] { return request(port, upgrade(port, aliceAuth + fromHa)); }).status == 101);
+	CHECK(ask([&] { return request(port, get(port, "/", "Authorization: " + basic("bob", "bob's password") + "\r\n")); })
+		      .status == 200);
+
+	/* Every user removed: the old ones stay until a restart moves the camera to loopback. */
+	writeFiles("# nobody\n", "");
+	server.app->reload();
+	CHECK(ask([&] { return request(port, get(port, "/")); }).status == 401);
+	CHECK(ask([&] { return request(port, get(port, "/", aliceAuth)); }).status == 200);
+
+	test::removeTree(dir);
+}
