@@ -200,22 +200,28 @@ void HttpServer::checkHeaders(SoupServerMessage *message)
 }
 
 /*
- * Who may ask, judged once libsoup has checked the credentials: the Host
- * must be one of our names, and a browser's Origin ours or a listed one
- * wherever it could start or end a stream.
+ * Who may ask, judged once libsoup has checked the credentials: a browser's
+ * Origin must be ours or a listed one wherever it could start or end a
+ * stream, and the Host one of our names (DNS rebinding). Without an
+ * Origin (curl, native players, NVRs, a page's own GETs) the Host matters
+ * only while there are no credentials to ask for: a rebound page never
+ * has them.
  */
 void HttpServer::checkAccess(SoupServerMessage *message, const char *path)
 {
 	if (!g_strcmp0(path, "/health"))
 		return;
-	std::string hostProblem = access_.checkHost(message);
+	AccessPolicy::Origin origin = access_.judgeOrigin(message);
+	std::string hostProblem = origin != AccessPolicy::Origin::None || !auth_.enabled()
+					  ? access_.checkHost(message)
+					  : std::string();
 	if (!hostProblem.empty()) {
 		forbid(message, hostProblem);
 		return;
 	}
 	bool streams = !g_strcmp0(path, "/ws") || !g_strcmp0(path, WhepEndpoint::kPath) ||
 		       g_str_has_prefix(path, "/whep/");
-	if (streams && access_.judgeOrigin(message) == AccessPolicy::Origin::Foreign) {
+	if (streams && origin == AccessPolicy::Origin::Foreign) {
 		const char *origin = soup_message_headers_get_one(soup_server_message_get_request_headers(message),
 								  "Origin");
 		forbid(message, "a page from " + std::string(origin).substr(0, 100) +

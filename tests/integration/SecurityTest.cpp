@@ -308,6 +308,14 @@ TEST_CASE("with users, nothing but /health is served without credentials", "[int
 			CHECK(ask([&] { return request(port, get(port, path, good)); }).status == 200);
 		}
 		CHECK(ask([&] { return request(port, get(port, "/health")); }).status == 200);
+		/* An NVR by a DNS name, without Origin: its credentials decide; a browser's page by that name does not. */
+		CHECK(ask([&] { return request(port, "GET /stats HTTP/1.1\r\nHost: camera.home.lan\r\n" + good + "\r\n"); })
+			      .status == 200);
+		CHECK(ask([&] { return request(port, "GET /stats HTTP/1.1\r\nHost: camera.home.lan\r\n\r\n"); }).status == 401);
+		CHECK(ask([&] {
+			return request(port, "GET /stats HTTP/1.1\r\nHost: camera.home.lan\r\nOrigin: http://camera.home.lan\r\n" +
+						     good + "\r\n");
+		}).status == 403);
 		CHECK(ask([&] { return request(port, upgrade(port)); }).status == 401);
 		/* A token is for WHEP only. */
 		CHECK(ask([&] { return request(port, upgrade(port, "Authorization: Bearer " + kToken + "\r\n")); }).status == 401);
