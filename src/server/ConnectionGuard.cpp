@@ -190,7 +190,7 @@ bool ConnectionGuard::admit(GSocketConnection *connection)
 				});
 
 	if (tls_) {
-		startTls(connection, local, remote, address);
+		awaitTls(connection, local, remote, address);
 		return true;
 	}
 	g_autoptr(GError) error = nullptr;
@@ -200,6 +200,52 @@ bool ConnectionGuard::admit(GSocketConnection *connection)
 		return true; /* released with `remote` below; nothing to reply on */
 	}
 	return true;
+}
+
+/*
+ * The first byte tells a TLS ClientHello (a handshake record, 0x16) from
+ * a plain-HTTP request, which gets a short answer saying what to use
+ * instead of a failed handshake. Waiting for it holds `remote` like the
+ * handshake does; the request deadline still applies.
+ */
+void ConnectionGuard::awaitTls(GSocketConnection *connection, GSocketAddress *local, GSocketAddress *remote,
+			       const std::string &address)
+{
+	struct Waiting {
+		std::shared_ptr<Registry> registry;
+		GObjectPtr<GSocketConnection> connection;
+		GObjectPtr<GSocketAddress> local;
+		GObjectPtr<GSocketAddress> remote;
+		std::string address;
+	};
+	GSocket *socket = g_socket_connection_get_socket(connection);
+	GSource *source = g_socket_create_source(socket, G_IO_IN, nullptr);
+	auto *waiting = new Waiting{ registry_, GObjectPtr<GSocketConnection>::retain(connection),
+				     GObjectPtr<GSocketAddress>::retain(local),
+				     GObjectPtr<GSocketAddress>::retain(remote), address };
+	GSocketSourceFunc readable = [](GSocket *sock, GIOCondition, gpointer data) -> gboolean {
+		auto *w = static_cast<Waiting *>(data);
+		auto *registry = static_cast<Registry *>(w->registry.get());
+		if (!registry->guard)
+			return G_SOURCE_REMOVE;
+		char first = 0;
+		GInputVector vector = { &first, 1 };
+		gint flags = G_SOCKET_MSG_PEEK;
+		gssize got = g_socket_receive_message(sock, nullptr, &vector, 1, nullptr, nullptr, &flags, nullptr,
+						      nullptr);
+		if (got == 1 && first == 0x16)
+			registry->guard->startTls(w->connection.get(), w->local.get(), w->remote.get(), w->address);
+		else if (got == 1 && g_ascii_isupper(first))
+			sendRawReply(G_IO_STREAM(w->connection.get()), SOUP_STATUS_BAD_REQUEST,
+				     "this camera speaks HTTPS only: use https:// (and wss://)\n");
+		else
+			g_io_stream_close(G_IO_STREAM(w->connection.get()), nullptr, nullptr);
+		return G_SOURCE_REMOVE;
+	};
+	g_source_set_callback(source, G_SOURCE_FUNC(readable), waiting,
+			      [](gpointer data) { delete static_cast<Waiting *>(data); });
+	g_source_attach(source, nullptr);
+	g_source_unref(source);
 }
 
 /*

@@ -58,8 +58,8 @@ public:
 
 	/*
 	 * Speak TLS only: every connection does its handshake before libsoup
-	 * sees it, within the request deadline; plain HTTP fails the handshake
-	 * and is closed.
+	 * sees it, within the request deadline; a plain-HTTP request gets a
+	 * 400 saying to use https:// and is closed.
 	 */
 	void setTlsCertificate(GTlsCertificate *certificate)
 	{
@@ -92,6 +92,8 @@ private:
 	void watchListener();
 	void acceptPending();
 	bool admit(GSocketConnection *connection);
+	void awaitTls(GSocketConnection *connection, GSocketAddress *local, GSocketAddress *remote,
+		      const std::string &address);
 	void startTls(GSocketConnection *connection, GSocketAddress *local, GSocketAddress *remote,
 		      const std::string &address);
 	void expire();

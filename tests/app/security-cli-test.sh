@@ -84,8 +84,20 @@ curl -sf --cacert "$tmp/tls.crt" "https://localhost:$port/health" >/dev/null &&
 	pass "HTTPS with the certificate verified for localhost" || { fail "https health"; cat "$tmp/server.log"; }
 grep -q "serving https://127.0.0.1:$port/" "$tmp/server.log" && pass "the log says https" || fail "log: $(grep serving "$tmp/server.log")"
 
-code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$port/health")
-[ "$code" = 000 ] && pass "plain HTTP on the port gets no answer" || fail "plain HTTP answered $code"
+plain=$(curl -s -w ' %{http_code}' --max-time 5 "http://127.0.0.1:$port/health")
+[ "$plain" = "this camera speaks HTTPS only: use https:// (and wss://)
+ 400" ] && pass "plain HTTP on the port: 400, use https://" || fail "plain HTTP answered: $plain"
+# Raw bytes that are neither TLS nor HTTP: closed without a word.
+raw=$(printf '\x00\x01garbage' | timeout 5 python3 -c '
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(sys.stdin.buffer.read())
+s.settimeout(4)
+try:
+    print(len(s.recv(100)))
+except ConnectionResetError:
+    print(0)' "$port" 2>&1)
+[ "$raw" = 0 ] && pass "garbage on the port is closed" || fail "garbage got: $raw"
 code=$(curl -sk -o /dev/null -w '%{http_code}' "https://127.0.0.1:$port/")
 [ "$code" = 401 ] && pass "no credentials: 401" || fail "no credentials: $code"
 curl -sk -D - -o /dev/null "https://127.0.0.1:$port/stats" | grep -qi '^WWW-Authenticate: Basic' &&
