@@ -35,6 +35,31 @@ echo "long enough" | "$configure" --binary "$bin" --users-file "$users" --add-us
 	fail "a name with a space was accepted"
 grep -q '^bob' "$users" && fail "a refused user was written"
 
+# --- a fresh install: no [security] at all, bind = 0.0.0.0 ------------------
+lan=$(ip -4 -o addr show scope global 2>/dev/null | awk '{ sub("/.*", "", $4); print $4; exit }')
+default_users=$("$bin" --check-config --config /dev/null 2>/dev/null | sed -n 's/^security: no user in \(.*\): listening on loopback only.*/\1/p')
+fresh_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+printf '[camera]\nsource = test\n[encoding]\nencoder = x264\n[network]\nbind = 0.0.0.0\nport = %s\n' "$fresh_port" >"$tmp/fresh-install.ini"
+if [ -z "$default_users" ]; then
+	fail "--check-config with built-in defaults does not say it stays on loopback"
+else
+	"$bin" --config "$tmp/fresh-install.ini" >"$tmp/fresh.log" 2>&1 &
+	fresh=$!
+	for _ in $(seq 100); do curl -sf "http://127.0.0.1:$fresh_port/health" >/dev/null && break; sleep 0.2; done
+	curl -sf "http://127.0.0.1:$fresh_port/health" >/dev/null && pass "fresh install: answers on loopback" ||
+		fail "fresh install: no answer on loopback"
+	if [ -n "$lan" ]; then
+		code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "http://$lan:$fresh_port/health")
+		[ "$code" = 000 ] && pass "fresh install: nothing on $lan (no user in $default_users)" ||
+			fail "fresh install answers on $lan: $code"
+	else
+		echo "note: no global IPv4 address here; only the loopback side checked"
+	fi
+	grep -q "no user in $default_users: listening on 127.0.0.1 only" "$tmp/fresh.log" &&
+		pass "fresh install: the log says why" || fail "fresh log: $(cat "$tmp/fresh.log")"
+	kill $fresh; wait $fresh 2>/dev/null
+fi
+
 # --- certificate ---------------------------------------------------------
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 config="$tmp/config.ini"
