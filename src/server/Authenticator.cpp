@@ -13,11 +13,21 @@ namespace {
 
 constexpr int64_t kVerifiedForUs = 5 * 60 * G_USEC_PER_SEC;
 constexpr size_t kMaxVerified = 64;
+/* Passwords waiting for the worker; beyond this a login gets 503 at once. */
+constexpr size_t kMaxJobs = 16;
 
 /* Tags on a message for checkRefusal(), which runs after libsoup's checks. */
 constexpr const char *kIdentityKey = "wcam-identity";
 constexpr const char *kBlockedKey = "wcam-blocked";
 constexpr const char *kFailedKey = "wcam-failed";
+constexpr const char *kPendingKey = "wcam-pending-login";
+
+/* Credentials waiting for verifyPending(); the password is wiped with it. */
+struct PendingLogin {
+	std::string user;
+	std::string password;
+	~PendingLogin() { explicit_bzero(password.data(), password.size()); }
+};
 
 /* Hashed with the same cost as a real user's, so a wrong name takes as long. */
 const std::string &dummyHash()
@@ -62,8 +72,27 @@ void setText(SoupServerMessage *message, guint status, const std::string &text)
 
 } /* namespace */
 
+/* A password for the worker; everything it needs is copied in. */
+struct Authenticator::Job {
+	GObjectPtr<SoupServerMessage> message;
+	std::string user;
+	std::string password;
+	std::string hash;
+	std::string cacheKey;
+	bool known = false; /* the user exists (else `hash` is the dummy) */
+	bool ok = false;
+	/* The message ended meanwhile (server going down): nothing to resume. */
+	bool finished = false;
+	SignalConnection finishedSignal;
+	std::weak_ptr<char> owner;
+	Authenticator *self = nullptr;
+
+	~Job() { explicit_bzero(password.data(), password.size()); }
+};
+
 Authenticator::Authenticator(const SecurityConfig &security)
 {
+	pool_ = g_thread_pool_new(&Authenticator::runJob, nullptr, 1, FALSE, nullptr);
 	g_autofree char *secret = g_uuid_string_random();
 	cacheSecret_ = secret;
 	domain_ = GObjectPtr<SoupAuthDomain>::adopt(soup_auth_domain_basic_new("realm", kRealm, nullptr));
@@ -78,6 +107,9 @@ Authenticator::Authenticator(const SecurityConfig &security)
 Authenticator::~Authenticator()
 {
 	detach();
+	/* The running check finishes; queued ones never start. Their requests go with the server. */
+	g_thread_pool_free(pool_, TRUE, TRUE);
+	jobs_.clear();
 }
 
 void Authenticator::detach()
@@ -159,14 +191,24 @@ gboolean Authenticator::checkBasic(SoupAuthDomain *, SoupServerMessage *message,
 		g_object_set_data(G_OBJECT(message), kBlockedKey, GINT_TO_POINTER(1));
 		return FALSE;
 	}
-	if (!self->checkPassword(user ? user : "", password ? password : "")) {
-		std::string why = "a wrong password for user \"" + std::string(user ? user : "").substr(0, 64) + "\"";
-		g_object_set_data_full(G_OBJECT(message), kFailedKey, g_strdup(why.c_str()), g_free);
-		return FALSE;
+	std::string name = user ? user : "";
+	std::string secret = password ? password : "";
+	int64_t now = g_get_monotonic_time();
+	auto cached = self->verified_.find(self->cacheKey(name, secret));
+	if (cached != self->verified_.end() && cached->second > now) {
+		std::string identity = "user " + name;
+		g_object_set_data_full(G_OBJECT(message), kIdentityKey, g_strdup(identity.c_str()), g_free);
+		self->throttle_.succeeded(remote);
+		explicit_bzero(secret.data(), secret.size());
+		return TRUE;
 	}
-	std::string identity = std::string("user ") + user;
-	g_object_set_data_full(G_OBJECT(message), kIdentityKey, g_strdup(identity.c_str()), g_free);
-	self->throttle_.succeeded(remote);
+	/*
+	 * Let it through libsoup for now; verifyPending() holds the request
+	 * until the worker has checked the password.
+	 */
+	g_object_set_data_full(G_OBJECT(message), kPendingKey, new PendingLogin{ name, secret },
+			       [](gpointer data) { delete static_cast<PendingLogin *>(data); });
+	explicit_bzero(secret.data(), secret.size());
 	return TRUE;
 }
 
@@ -181,25 +223,80 @@ std::string Authenticator::cacheKey(const std::string &user, const std::string &
 	return mac;
 }
 
-bool Authenticator::checkPassword(const std::string &user, const std::string &password)
+void Authenticator::verifyPending(SoupServerMessage *message)
 {
-	int64_t now = g_get_monotonic_time();
-	std::string key = cacheKey(user, password);
-	auto cached = verified_.find(key);
-	if (cached != verified_.end() && cached->second > now)
-		return true;
-
-	auto it = std::find_if(users_.begin(), users_.end(), [&](const UserEntry &u) { return u.name == user; });
-	if (it == users_.end()) {
-		verifyPassword(password, dummyHash());
-		return false;
+	std::unique_ptr<PendingLogin> login(
+		static_cast<PendingLogin *>(g_object_steal_data(G_OBJECT(message), kPendingKey)));
+	/* Refused on other grounds already (Host, Origin): no password to check. */
+	if (!login || soup_server_message_get_status(message) != 0)
+		return;
+	if (jobs_.size() >= kMaxJobs) {
+		soup_message_headers_replace(soup_server_message_get_response_headers(message), "Retry-After", "5");
+		setText(message, SOUP_STATUS_SERVICE_UNAVAILABLE, "too many logins being checked; try again shortly\n");
+		return;
 	}
-	if (!verifyPassword(password, it->hash))
-		return false;
-	if (verified_.size() >= kMaxVerified)
-		verified_.clear();
-	verified_[key] = now + kVerifiedForUs;
-	return true;
+	auto job = std::make_unique<Job>();
+	job->message = GObjectPtr<SoupServerMessage>::retain(message);
+	job->user = login->user;
+	job->password = login->password;
+	job->cacheKey = cacheKey(login->user, login->password);
+	job->owner = lifetime_.weak();
+	job->self = this;
+	auto it = std::find_if(users_.begin(), users_.end(), [&](const UserEntry &u) { return u.name == login->user; });
+	/* An unknown name costs the same as a known one: no hint which exist. */
+	job->known = it != users_.end();
+	job->hash = job->known ? it->hash : dummyHash();
+
+	job->finishedSignal = SignalConnection(message, "finished", G_CALLBACK(+[](SoupServerMessage *, gpointer data) {
+		static_cast<Job *>(data)->finished = true;
+	}), job.get());
+	soup_server_message_pause(message);
+	Job *raw = job.get();
+	jobs_[raw] = std::move(job);
+	g_thread_pool_push(pool_, raw, nullptr);
+}
+
+/* worker thread: nothing but the job's own copies */
+void Authenticator::runJob(gpointer data, gpointer)
+{
+	auto *job = static_cast<Job *>(data);
+	job->ok = verifyPassword(job->password, job->hash) && job->known;
+	explicit_bzero(job->password.data(), job->password.size());
+	postToMain([owner = job->owner, job]() {
+		if (!owner.expired())
+			job->self->finishJob(job);
+	});
+}
+
+void Authenticator::finishJob(Job *job)
+{
+	auto it = jobs_.find(job);
+	if (it == jobs_.end())
+		return;
+	std::unique_ptr<Job> done = std::move(it->second);
+	jobs_.erase(it);
+	done->finishedSignal.disconnect();
+	if (done->finished)
+		return;
+	SoupServerMessage *message = done->message.get();
+	/* Users may have changed meanwhile (reload): a removed one is no longer let in. */
+	bool stillUser = std::any_of(users_.begin(), users_.end(), [&](const UserEntry &u) {
+		return u.name == done->user && u.hash == done->hash;
+	});
+	if (done->ok && stillUser) {
+		if (verified_.size() >= kMaxVerified)
+			verified_.clear();
+		verified_[done->cacheKey] = g_get_monotonic_time() + kVerifiedForUs;
+		std::string identity = "user " + done->user;
+		g_object_set_data_full(G_OBJECT(message), kIdentityKey, g_strdup(identity.c_str()), g_free);
+		throttle_.succeeded(remoteOf(message));
+	} else {
+		std::string why = "a wrong password for user \"" + done->user.substr(0, 64) + "\"";
+		g_object_set_data_full(G_OBJECT(message), kFailedKey, g_strdup(why.c_str()), g_free);
+		soup_auth_domain_challenge(domain_.get(), message);
+		checkRefusal(message);
+	}
+	soup_server_message_unpause(message);
 }
 
 void Authenticator::checkRefusal(SoupServerMessage *message)

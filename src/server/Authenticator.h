@@ -4,11 +4,17 @@
  * libsoup's SoupAuthDomainBasic for every path but /health, and on /whep
  * also "Authorization: Bearer <token>" with a token from whep_tokens.
  * Failed attempts are logged with the client address and, past a few,
- * refused per address for a growing time (LoginThrottle). Main thread.
+ * refused per address for a growing time (LoginThrottle).
+ *
+ * A password not seen lately is checked off the main loop (yescrypt takes
+ * ~100 ms, more on a Pi Zero): its request is paused after its headers
+ * and goes on, or gets its 401, once a worker thread has the answer.
+ * Main thread, but for that worker.
  */
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,6 +22,7 @@
 
 #include "config/Config.h"
 #include "core/GlibPtr.h"
+#include "core/MainThread.h"
 #include "server/LoginThrottle.h"
 
 namespace wcam {
@@ -47,6 +54,12 @@ public:
 	 */
 	void checkRefusal(SoupServerMessage *message);
 
+	/*
+	 * Then, for a request that passed every other check: a password that
+	 * still needs crypt is checked on the worker while the request waits.
+	 */
+	void verifyPending(SoupServerMessage *message);
+
 	/* Who the request authenticated as ("user alice", "token #1"); empty: nobody. */
 	static std::string identity(SoupServerMessage *message);
 
@@ -54,7 +67,9 @@ private:
 	static gboolean needsAuth(SoupAuthDomain *domain, SoupServerMessage *message, gpointer data);
 	static gboolean checkBasic(SoupAuthDomain *domain, SoupServerMessage *message, const char *user,
 				   const char *password, gpointer data);
-	bool checkPassword(const std::string &user, const std::string &password);
+	struct Job;
+	static void runJob(gpointer job, gpointer);
+	void finishJob(Job *job);
 	std::string cacheKey(const std::string &user, const std::string &password) const;
 	void syncDomain();
 
@@ -67,6 +82,11 @@ private:
 	SoupServer *server_ = nullptr;
 	GObjectPtr<SoupAuthDomain> domain_;
 	bool domainAdded_ = false;
+	/* One thread: a burst of guesses costs one core, never all of them. */
+	GThreadPool *pool_ = nullptr;
+	std::map<Job *, std::unique_ptr<Job>> jobs_;
+	/* Work posted back by the worker is dropped once we are gone. */
+	Lifetime lifetime_;
 };
 
 } /* namespace wcam */

@@ -230,6 +230,7 @@ void HttpServer::checkAccess(SoupServerMessage *message, const char *path)
 		return;
 	}
 	auth_.checkRefusal(message);
+	auth_.verifyPending(message);
 }
 
 void HttpServer::forbid(SoupServerMessage *message, const std::string &why)

@@ -11,6 +11,7 @@
 
 #include <regex>
 #include <string>
+#include <vector>
 
 #include "TestReceiver.h"
 #include "TestServer.h"
@@ -373,6 +374,60 @@ TEST_CASE("with users, nothing but /health is served without credentials", "[int
 		/* Someone else is not locked out by it. */
 		CHECK(ask([&] { return request(port, get(port, "/", good), "127.0.0.4"); }).status == 200);
 	}
+}
+
+TEST_CASE("passwords are checked off the main loop, a bounded number at a time", "[integration][security]")
+{
+	Server server(authConfig());
+	int port = server.app->port();
+
+	/* 24 guesses at once, each from an address of its own (no throttling). */
+	struct Result {
+		int unauthorized = 0;
+		int busy = 0;
+		int other = 0;
+		bool healthQuick = false;
+	};
+	Result result = onClientThread([port]() {
+		Result r;
+		std::vector<int> fds;
+		for (int i = 0; i < 24; i++) {
+			int fd = socket(AF_INET, SOCK_STREAM, 0);
+			struct timeval timeout = { 10, 0 };
+			setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+			struct sockaddr_in from = {};
+			from.sin_family = AF_INET;
+			from.sin_addr.s_addr = htonl(0x7f000100 + 10 + i); /* 127.0.1.10 ... */
+			bind(fd, reinterpret_cast<struct sockaddr *>(&from), sizeof(from));
+			struct sockaddr_in to = {};
+			to.sin_family = AF_INET;
+			to.sin_port = htons(port);
+			to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+			connect(fd, reinterpret_cast<struct sockaddr *>(&to), sizeof(to));
+			std::string text = get(port, "/", "Authorization: " + basic("alice", "guess " + std::to_string(i)) + "\r\n");
+			send(fd, text.data(), text.size(), MSG_NOSIGNAL);
+			fds.push_back(fd);
+		}
+		/* Meanwhile the server answers at once: no crypt on its main loop. */
+		int64_t start = g_get_monotonic_time();
+		Reply health = request(port, get(port, "/health"));
+		r.healthQuick = health.status == 200 && g_get_monotonic_time() - start < G_USEC_PER_SEC;
+		for (int fd : fds) {
+			char head[13] = {};
+			ssize_t n = recv(fd, head, 12, MSG_WAITALL);
+			int status = n == 12 ? std::atoi(head + 9) : 0;
+			r.unauthorized += status == 401;
+			r.busy += status == 503;
+			r.other += status != 401 && status != 503;
+			close(fd);
+		}
+		return r;
+	});
+	INFO("401: " << result.unauthorized << ", 503: " << result.busy << ", other: " << result.other);
+	CHECK(result.healthQuick);
+	CHECK(result.other == 0);
+	CHECK(result.busy >= 1);
+	CHECK(result.unauthorized >= 16);
 }
 
 TEST_CASE("without a user the camera listens on loopback only", "[integration][security]")
