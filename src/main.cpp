@@ -4,6 +4,7 @@
  */
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <string>
 
 #include <malloc.h>
@@ -14,6 +15,7 @@
 #include "app/Application.h"
 #include "config/ConfigLoader.h"
 #include "core/Log.h"
+#include "core/PasswordHash.h"
 #include "pipeline/PipelineDescription.h"
 #include "pipeline/Platform.h"
 
@@ -35,6 +37,43 @@ std::string defaultWebRoot()
 			return dir;
 	}
 	return {};
+}
+
+/*
+ * --hash-password: one line from stdin (the password, never an argument
+ * that ps would show), its yescrypt hash on stdout. For
+ * webrtc-camera-configure --add-user, so that the tool and the server
+ * agree on the hash.
+ */
+int printPasswordHash()
+{
+	std::string password;
+	int c;
+	while ((c = getchar()) != EOF && c != '\n')
+		password += char(c);
+	if (!password.empty() && password.back() == '\r')
+		password.pop_back();
+	std::string error;
+	std::string hash = hashPassword(password, error);
+	explicit_bzero(password.data(), password.size());
+	if (hash.empty()) {
+		fprintf(stderr, "webrtc-camera: cannot hash the password: %s\n", error.c_str());
+		return 1;
+	}
+	printf("%s\n", hash.c_str());
+	return 0;
+}
+
+/* Who may watch with this configuration, for --check-config. */
+std::string securitySummary(const SecurityConfig &security)
+{
+	std::string scheme = security.tls() ? "HTTPS" : "plain HTTP";
+	if (security.usersFile.empty())
+		return "open: users_file is empty, anyone who reaches the port can watch (" + scheme + ")";
+	if (security.loopbackOnly())
+		return "no user in " + security.usersFile + ": listening on loopback only (" + scheme + ")";
+	return std::to_string(security.users.size()) + " user(s), " + std::to_string(security.whepTokens.size()) +
+	       " WHEP token(s), " + std::to_string(security.allowedOrigins.size()) + " allowed origin(s), " + scheme;
 }
 
 /* Connections and viewers are bounded by descriptors: take what we may. */
@@ -69,6 +108,7 @@ int main(int argc, char *argv[])
 	gboolean printPipeline = FALSE;
 	gboolean verbose = FALSE;
 	gboolean version = FALSE;
+	gboolean hashPasswordOption = FALSE;
 
 	GOptionEntry entries[] = {
 		{ "config", 'c', 0, G_OPTION_ARG_FILENAME, &configPath,
@@ -81,6 +121,8 @@ int main(int argc, char *argv[])
 		  "Serve the viewer page from this directory", "DIR" },
 		{ "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Log debug messages", nullptr },
 		{ "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", nullptr },
+		{ "hash-password", 0, 0, G_OPTION_ARG_NONE, &hashPasswordOption,
+		  "Read a password from stdin, print its yescrypt hash for users_file and exit", nullptr },
 		{},
 	};
 
@@ -96,6 +138,8 @@ int main(int argc, char *argv[])
 		printf("webrtc-camera %s\n", WCAM_VERSION);
 		return 0;
 	}
+	if (hashPasswordOption)
+		return printPasswordHash();
 	gst_init(&argc, &argv);
 	setupLogging(verbose ? LogLevel::Debug : LogLevel::Info);
 
@@ -134,6 +178,7 @@ int main(int argc, char *argv[])
 			printf("config: %s: ok\n", path.empty() ? "(built-in defaults)" : path.c_str());
 			printf("source: %s (%s)\n", description.source.kind.c_str(), description.source.reason.c_str());
 			printf("encoder: %s (%s)\n", description.encoder.kind.c_str(), description.encoder.reason.c_str());
+			printf("security: %s\n", securitySummary(config.security).c_str());
 		}
 		if (!description.error.empty()) {
 			fprintf(stderr, "webrtc-camera: %s\n", description.error.c_str());

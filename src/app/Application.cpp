@@ -95,7 +95,7 @@ bool Application::start(std::string &error)
 	http_ = std::make_unique<HttpServer>(config_, *viewers_, handlers);
 	if (!http_->start(error))
 		return false;
-	selfCheck_ = std::make_unique<SelfCheck>(config_.network.bind, port());
+	selfCheck_ = std::make_unique<SelfCheck>(http_->bindAddress(), port(), config_.security.tls());
 
 	hostSample_ = hostStats_.sample();
 	hostTimer_.reset(g_timeout_add_seconds(2, [](gpointer data) -> gboolean {
@@ -126,7 +126,7 @@ bool Application::start(std::string &error)
 		return G_SOURCE_CONTINUE;
 	}, this));
 
-	logInfo("serving http://" + config_.network.bind + ":" + std::to_string(port()) +
+	logInfo(std::string("serving ") + http_->scheme() + "://" + http_->bindAddress() + ":" + std::to_string(port()) +
 			"/ (web root " + config_.paths.webRoot + ")",
 		{ { "PORT", std::to_string(port()) } });
 	return true;
@@ -244,6 +244,13 @@ void Application::reload()
 		     "[pipeline]");
 	needsRestart(next.debug.latencyStamp != cur.debug.latencyStamp, "[debug] latency_stamp");
 	needsRestart(next.paths.webRoot != cur.paths.webRoot, "[network] web_root");
+	needsRestart(next.network.upnp != cur.network.upnp, "[network] upnp");
+	needsRestart(next.security.tlsCertificate != cur.security.tlsCertificate ||
+			     next.security.tlsKey != cur.security.tlsKey,
+		     "[security] tls_certificate/tls_key");
+	/* Loopback until the first user: leaving it needs a new listening socket. */
+	needsRestart(next.security.loopbackOnly() != cur.security.loopbackOnly(),
+		     "[security] users_file (listening address)");
 
 	needsRestart(next.adaptive.enabled != cur.adaptive.enabled || next.adaptive.interval != cur.adaptive.interval,
 		     "[adaptive] enabled/interval");
@@ -256,6 +263,11 @@ void Application::reload()
 			logInfo("reload: bitrate now " + std::to_string(next.encoding.bitrate) + " bit/s");
 		else
 			restart.push_back("[encoding] bitrate");
+	}
+	/* The last user removed: until a restart moves to loopback, the old users stay. */
+	if (next.security.users.empty() && !cur.security.users.empty()) {
+		next.security.users = cur.security.users;
+		logWarning("reload: users_file has no user left; the previous users stay until a restart");
 	}
 	viewers_->applyConfig(next);
 	http_->applyConfig(next);
@@ -275,6 +287,10 @@ void Application::reload()
 	config_.network.requestTimeout = next.network.requestTimeout;
 	config_.network.iceServers = next.network.iceServers;
 	config_.network.iceAddresses = next.network.iceAddresses;
+	/* Users, tokens and origins apply from the next request; the socket stays. */
+	config_.security.users = next.security.users;
+	config_.security.whepTokens = next.security.whepTokens;
+	config_.security.allowedOrigins = next.security.allowedOrigins;
 
 	std::string pending;
 	for (const std::string &key : restart)

@@ -60,6 +60,8 @@ struct NetworkConfig {
 	int maxConnectionsPerAddress = 16; /* open HTTP connections and websockets */
 	int maxViewersPerAddress = 4;
 	int requestTimeout = 10; /* seconds to send a whole request */
+	/* Let libnice ask the router for UPnP port mappings (off: never unasked). */
+	bool upnp = false;
 };
 
 struct PerformanceConfig {
@@ -101,6 +103,32 @@ struct DebugConfig {
 	LogLevel logLevel = LogLevel::Info;
 };
 
+/* One line of users_file: a name and its crypt(3) hash, never a password. */
+struct UserEntry {
+	std::string name;
+	std::string hash;
+};
+
+/*
+ * Who may watch. With no user in users_file, the server listens on
+ * loopback only, whatever [network] bind says; an empty users_file (the
+ * key set to nothing) turns authentication off and opens the camera.
+ */
+struct SecurityConfig {
+	std::string usersFile = WCAM_SYSCONFDIR "/users";
+	std::vector<UserEntry> users; /* read from usersFile */
+	std::vector<std::string> whepTokens;     /* Authorization: Bearer on /whep */
+	std::vector<std::string> allowedOrigins; /* "scheme://host[:port]", besides our own */
+	std::string tlsCertificate;		 /* PEM files; both set or neither */
+	std::string tlsKey;
+
+	/* Credentials are asked for only when someone can give them. */
+	bool authentication() const { return !users.empty(); }
+	/* No user yet and not explicitly open: stay on loopback. */
+	bool loopbackOnly() const { return !usersFile.empty() && users.empty(); }
+	bool tls() const { return !tlsCertificate.empty(); }
+};
+
 struct ServerPaths {
 	std::string webRoot; /* directory served at / */
 };
@@ -114,6 +142,7 @@ struct Config {
 	PipelineOverrides pipeline;
 	DebugConfig debug;
 	AdaptiveConfig adaptive;
+	SecurityConfig security;
 	ServerPaths paths;
 };
 

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <sstream>
 #include <string_view>
 #include <utility>
 
@@ -24,6 +25,8 @@
 #include <json-glib/json-glib.h>
 
 #include "config/Preset.h"
+#include "core/PasswordHash.h"
+#include "core/TlsFiles.h"
 
 namespace wcam {
 
@@ -670,6 +673,205 @@ std::optional<std::string> parseFragment(Field &field, const std::string &value,
 	return value;
 }
 
+
+/* --- [security] --- */
+
+std::vector<std::string> splitList(const std::string &value)
+{
+	std::vector<std::string> items;
+	g_auto(GStrv) tokens = g_strsplit_set(value.c_str(), ", \t", -1);
+	for (char **token = tokens; *token; token++)
+		if (**token)
+			items.push_back(*token);
+	return items;
+}
+
+std::optional<std::string> parseAbsolutePath(Field &field, const std::string &value, const char *what)
+{
+	if (value.empty() || value.front() == '/')
+		return value;
+	field.error(quote(value) + " is not an absolute path",
+		    std::string("expected the absolute path of ") + what + ", or empty");
+	return std::nullopt;
+}
+
+/* A file named by a key must exist and be readable now, not at the first request. */
+std::optional<std::string> parseReadableFile(Field &field, const std::string &value, const char *what)
+{
+	std::optional<std::string> path = parseAbsolutePath(field, value, what);
+	if (!path || path->empty())
+		return path;
+	std::string allowed = std::string("expected the absolute path of ") + what;
+	if (!g_file_test(path->c_str(), G_FILE_TEST_IS_REGULAR)) {
+		field.error(quote(*path) + (g_file_test(path->c_str(), G_FILE_TEST_EXISTS)
+						    ? " is not a regular file" : " does not exist"),
+			    allowed);
+		return std::nullopt;
+	}
+	if (access(path->c_str(), R_OK) != 0) {
+		field.error(quote(*path) + " is not readable: " + g_strerror(errno), allowed);
+		return std::nullopt;
+	}
+	return path;
+}
+
+/*
+ * RFC 6750 b64token characters, and long enough that guessing is hopeless
+ * (webrtc-camera-configure makes 32 random characters).
+ */
+std::optional<std::vector<std::string>> parseTokens(Field &field, const std::string &value)
+{
+	static const char *allowed =
+		"expected tokens of 16 to 256 characters from A-Z a-z 0-9 - . _ ~ + /, "
+		"separated by commas, or empty for none";
+	std::vector<std::string> tokens;
+	bool ok = true;
+	for (const std::string &token : splitList(value)) {
+		bool charsOk = std::all_of(token.begin(), token.end(), [](char c) {
+			return g_ascii_isalnum(c) || strchr("-._~+/", c);
+		});
+		/* Never echo a secret in full: the first characters identify it. */
+		std::string shown = quote(token.substr(0, 4) + "...");
+		if (!charsOk) {
+			field.error("token " + shown + " has a character outside the allowed set", allowed);
+			ok = false;
+		} else if (token.size() < 16 || token.size() > 256) {
+			field.error("token " + shown + " has " + std::to_string(token.size()) + " characters",
+				    allowed);
+			ok = false;
+		} else {
+			tokens.push_back(token);
+		}
+	}
+	if (!ok)
+		return std::nullopt;
+	return tokens;
+}
+
+/* "scheme://host[:port]" as browsers send it in Origin: no path, no default port. */
+std::optional<std::vector<std::string>> parseOrigins(Field &field, const std::string &value)
+{
+	static const char *allowed =
+		"expected origins such as https://camera.example.org or http://192.168.1.20:8080 "
+		"(scheme, host and port only), separated by commas, or empty";
+	std::vector<std::string> origins;
+	bool ok = true;
+	for (const std::string &item : splitList(value)) {
+		if (item == "*" || item == "null") {
+			field.error(quote(item) + " would let any web page in", allowed);
+			ok = false;
+			continue;
+		}
+		g_autoptr(GUri) uri = g_uri_parse(item.c_str(), G_URI_FLAGS_NONE, nullptr);
+		const char *scheme = uri ? g_uri_get_scheme(uri) : nullptr;
+		const char *host = uri ? g_uri_get_host(uri) : nullptr;
+		if (!uri || (g_strcmp0(scheme, "http") && g_strcmp0(scheme, "https")) || !host || !*host) {
+			field.error(quote(item) + " is not an http:// or https:// origin", allowed);
+			ok = false;
+			continue;
+		}
+		const char *path = g_uri_get_path(uri);
+		if ((path && *path && strcmp(path, "/")) || g_uri_get_query(uri) || g_uri_get_fragment(uri) ||
+		    g_uri_get_userinfo(uri)) {
+			field.error(quote(item) + " has more than a scheme, host and port", allowed);
+			ok = false;
+			continue;
+		}
+		/* The form browsers serialise: lower case, default port left out. */
+		int port = g_uri_get_port(uri);
+		bool defaultPort = port < 0 || (!strcmp(scheme, "http") && port == 80) ||
+				   (!strcmp(scheme, "https") && port == 443);
+		g_autofree char *lower = g_ascii_strdown(host, -1);
+		std::string hostText = strchr(lower, ':') ? std::string("[") + lower + "]" : lower;
+		origins.push_back(std::string(scheme) + "://" + hostText +
+				  (defaultPort ? "" : ":" + std::to_string(port)));
+	}
+	if (!ok)
+		return std::nullopt;
+	return origins;
+}
+
+/* Blank lines and # comments aside, every line is name:hash. */
+std::vector<UserEntry> parseUsers(const std::string &text, const std::string &path, ConfigResult &result)
+{
+	std::vector<UserEntry> users;
+	std::istringstream in(text);
+	std::string line;
+	int number = 0;
+	while (std::getline(in, line)) {
+		number++;
+		std::string where = path + ":" + std::to_string(number);
+		std::string trimmed = trim(line);
+		if (trimmed.empty() || trimmed.front() == '#')
+			continue;
+		size_t colon = trimmed.find(':');
+		if (colon == std::string::npos) {
+			result.errors.push_back(where + ": no \"name:hash\" on this line; "
+						"add users with webrtc-camera-configure --add-user NAME");
+			continue;
+		}
+		UserEntry user{ trimmed.substr(0, colon), trimmed.substr(colon + 1) };
+		bool nameOk = !user.name.empty() && user.name.size() <= 64 &&
+			      std::all_of(user.name.begin(), user.name.end(), [](char c) {
+				      return g_ascii_isalnum(c) || strchr("-._@", c);
+			      });
+		if (!nameOk) {
+			result.errors.push_back(where + ": user name " + quote(user.name) +
+						" is not 1 to 64 of A-Z a-z 0-9 - . _ @");
+			continue;
+		}
+		std::string problem = checkPasswordHash(user.hash);
+		if (!problem.empty()) {
+			result.errors.push_back(where + ": the hash of user " + quote(user.name) + " " + problem);
+			continue;
+		}
+		auto same = [&](const UserEntry &other) { return other.name == user.name; };
+		if (std::any_of(users.begin(), users.end(), same)) {
+			result.errors.push_back(where + ": user " + quote(user.name) + " is listed twice");
+			continue;
+		}
+		users.push_back(std::move(user));
+	}
+	return users;
+}
+
+/*
+ * users_file: read once every key is known (its default path applies too).
+ * A missing file means no user yet (a fresh install): the server then
+ * stays on loopback, which is the point, so it is no error.
+ */
+void loadUsers(const std::string &origin, Config &config, ConfigResult &result)
+{
+	const std::string &path = config.security.usersFile;
+	if (path.empty() || !g_file_test(path.c_str(), G_FILE_TEST_EXISTS))
+		return;
+	std::string contents;
+	std::string reason;
+	if (!g_file_test(path.c_str(), G_FILE_TEST_IS_REGULAR)) {
+		reason = "not a regular file";
+	} else {
+		int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			reason = g_strerror(errno);
+		} else {
+			char buffer[4096];
+			ssize_t count;
+			while ((count = read(fd, buffer, sizeof(buffer))) > 0 && contents.size() < (1 << 20))
+				contents.append(buffer, count);
+			if (count < 0)
+				reason = g_strerror(errno);
+			close(fd);
+		}
+	}
+	if (!reason.empty()) {
+		Field(result, origin + ":security.users_file")
+			.error(quote(path) + " cannot be read: " + reason,
+			       "expected a file of name:hash lines readable by the service");
+		return;
+	}
+	config.security.users = parseUsers(contents, path, result);
+}
+
 /* --- The key table. --- */
 
 template<typename T, typename U>
@@ -777,6 +979,26 @@ const std::vector<SectionSpec> &sectionSpecs()
 			  } },
 			{ "web_root", [](Field &f, const std::string &v, Config &c) {
 				  assign(c.paths.webRoot, parseWebRoot(f, v));
+			  } },
+			{ "upnp", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.network.upnp, parseBool(f, v));
+			  } },
+		} },
+		{ "security", {
+			{ "users_file", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.security.usersFile, parseAbsolutePath(f, v, "a file of name:hash lines"));
+			  } },
+			{ "whep_tokens", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.security.whepTokens, parseTokens(f, v));
+			  } },
+			{ "allowed_origins", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.security.allowedOrigins, parseOrigins(f, v));
+			  } },
+			{ "tls_certificate", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.security.tlsCertificate, parseReadableFile(f, v, "a PEM certificate"));
+			  } },
+			{ "tls_key", [](Field &f, const std::string &v, Config &c) {
+				  assign(c.security.tlsKey, parseReadableFile(f, v, "a PEM private key"));
 			  } },
 		} },
 		{ "performance", {
@@ -988,6 +1210,29 @@ void checkCombinations(const std::string &origin, Config &config, ConfigResult &
 				       std::to_string(adaptive.tempHigh),
 			       "expected temp_low < temp_high");
 
+	const SecurityConfig &security = config.security;
+	/* A key refused on its own is reported once, not again as missing. */
+	bool tlsKeysValid = std::none_of(result.errors.begin(), result.errors.end(), [](const std::string &e) {
+		return e.find(":security.tls_") != std::string::npos;
+	});
+	if (tlsKeysValid && security.tlsCertificate.empty() != security.tlsKey.empty()) {
+		Field(result, origin + (security.tlsKey.empty() ? ":security.tls_key" : ":security.tls_certificate"))
+			.error("is not set but " + std::string(security.tlsKey.empty() ? "tls_certificate" : "tls_key") + " is",
+			       "set both tls_certificate and tls_key, or neither");
+	} else if (tlsKeysValid && security.tls()) {
+		/* Loaded as the server will, so a mismatched pair stops --check-config. */
+		std::string error;
+		g_autoptr(GTlsCertificate) certificate =
+			loadTlsCertificate(security.tlsCertificate, security.tlsKey, error);
+		if (!certificate)
+			Field(result, origin + ":security.tls_certificate")
+				.error("cannot be used with tls_key: " + error,
+				       "expected a PEM certificate (chain) and its PEM private key");
+	}
+	if (!security.whepTokens.empty() && !security.authentication())
+		Field(result, origin + ":security.whep_tokens")
+			.warning("ignored while users_file has no user: without users nothing asks for credentials");
+
 	if (config.debug.latencyStamp && config.camera.width < kLatencyStampWidth) {
 		Field field(result, origin + ":debug.latency_stamp");
 		field.error("the stamp is " + std::to_string(kLatencyStampWidth) +
@@ -1019,6 +1264,7 @@ ConfigResult build(const std::string *text, const std::string &origin, const std
 	}
 
 	applyEnvironment(env, config, result);
+	loadUsers(origin.empty() ? std::string("config") : origin, config, result);
 	checkCombinations(origin.empty() ? std::string("config") : origin, config, result);
 
 	if (result.errors.empty())

@@ -451,14 +451,15 @@ void ViewerBranch::configureIce(const Options &options)
 		return;
 	/*
 	 * libnice asks every router on every interface for a UPnP port mapping
-	 * by default: multicast the camera should not send, and up to 2 s more
-	 * before gathering completes (a WHEP answer waits for that).
+	 * by default: a camera must not open ports on the user's router
+	 * unasked, and it costs up to 2 s more before gathering completes (a
+	 * WHEP answer waits for that). Only [network] upnp = true allows it.
 	 */
 	g_autoptr(GObject) nice = nullptr;
 	if (g_object_class_find_property(G_OBJECT_GET_CLASS(agent), "agent"))
 		g_object_get(agent, "agent", &nice, nullptr);
 	if (nice && g_object_class_find_property(G_OBJECT_GET_CLASS(nice), "upnp"))
-		g_object_set(nice, "upnp", FALSE, nullptr);
+		g_object_set(nice, "upnp", gboolean(options.upnp), nullptr);
 	for (const std::string &address : resolveIceAddresses(options.iceAddresses)) {
 		gboolean added = FALSE;
 		g_signal_emit_by_name(agent, "add-local-ip-address", address.c_str(), &added);

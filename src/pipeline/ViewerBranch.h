@@ -60,6 +60,8 @@ public:
 		std::vector<std::string> iceAddresses;
 		/* Certificate and key (PEM) for DTLS; empty: GStreamer makes one. */
 		std::string dtlsPem;
+		/* Ask the router for UPnP port mappings ([network] upnp). */
+		bool upnp = false;
 	};
 
 	/* Result of an SDP step: the SDP text, or an error. */

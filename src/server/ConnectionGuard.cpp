@@ -189,6 +189,10 @@ bool ConnectionGuard::admit(GSocketConnection *connection)
 					delete tag;
 				});
 
+	if (tls_) {
+		awaitTls(connection, local, remote, address);
+		return true;
+	}
 	g_autoptr(GError) error = nullptr;
 	if (!soup_server_accept_iostream(server_, G_IO_STREAM(connection), local, remote, &error)) {
 		logWarning(std::string("http: cannot accept a connection: ") + error->message,
@@ -196,6 +200,100 @@ bool ConnectionGuard::admit(GSocketConnection *connection)
 		return true; /* released with `remote` below; nothing to reply on */
 	}
 	return true;
+}
+
+/*
+ * The first byte tells a TLS ClientHello (a handshake record, 0x16) from
+ * a plain-HTTP request, which gets a short answer saying what to use
+ * instead of a failed handshake. Waiting for it holds `remote` like the
+ * handshake does; the request deadline still applies.
+ */
+void ConnectionGuard::awaitTls(GSocketConnection *connection, GSocketAddress *local, GSocketAddress *remote,
+			       const std::string &address)
+{
+	struct Waiting {
+		std::shared_ptr<Registry> registry;
+		GObjectPtr<GSocketConnection> connection;
+		GObjectPtr<GSocketAddress> local;
+		GObjectPtr<GSocketAddress> remote;
+		std::string address;
+	};
+	GSocket *socket = g_socket_connection_get_socket(connection);
+	GSource *source = g_socket_create_source(socket, G_IO_IN, nullptr);
+	auto *waiting = new Waiting{ registry_, GObjectPtr<GSocketConnection>::retain(connection),
+				     GObjectPtr<GSocketAddress>::retain(local),
+				     GObjectPtr<GSocketAddress>::retain(remote), address };
+	GSocketSourceFunc readable = [](GSocket *sock, GIOCondition, gpointer data) -> gboolean {
+		auto *w = static_cast<Waiting *>(data);
+		auto *registry = static_cast<Registry *>(w->registry.get());
+		if (!registry->guard)
+			return G_SOURCE_REMOVE;
+		char first = 0;
+		GInputVector vector = { &first, 1 };
+		gint flags = G_SOCKET_MSG_PEEK;
+		gssize got = g_socket_receive_message(sock, nullptr, &vector, 1, nullptr, nullptr, &flags, nullptr,
+						      nullptr);
+		if (got == 1 && first == 0x16)
+			registry->guard->startTls(w->connection.get(), w->local.get(), w->remote.get(), w->address);
+		else if (got == 1 && g_ascii_isupper(first))
+			sendRawReply(G_IO_STREAM(w->connection.get()), SOUP_STATUS_BAD_REQUEST,
+				     "this camera speaks HTTPS only: use https:// (and wss://)\n");
+		else
+			g_io_stream_close(G_IO_STREAM(w->connection.get()), nullptr, nullptr);
+		return G_SOURCE_REMOVE;
+	};
+	g_source_set_callback(source, G_SOURCE_FUNC(readable), waiting,
+			      [](gpointer data) { delete static_cast<Waiting *>(data); });
+	g_source_attach(source, nullptr);
+	g_source_unref(source);
+}
+
+/*
+ * The handshake holds `remote` (and with it the connection's count) until
+ * libsoup takes over, or drops it on failure, which releases the slot.
+ */
+void ConnectionGuard::startTls(GSocketConnection *connection, GSocketAddress *local, GSocketAddress *remote,
+			       const std::string &address)
+{
+	struct Handshake {
+		std::shared_ptr<Registry> registry;
+		GObjectPtr<GIOStream> tls;
+		GObjectPtr<GSocketAddress> local;
+		GObjectPtr<GSocketAddress> remote;
+		std::string address;
+	};
+	g_autoptr(GError) error = nullptr;
+	GIOStream *tls = g_tls_server_connection_new(G_IO_STREAM(connection), tls_.get(), &error);
+	if (!tls) {
+		warnThrottled(address, std::string("cannot start TLS: ") + error->message);
+		return;
+	}
+	/* A peer closing without close_notify is not an error for HTTP/1.1 framing. */
+	g_tls_connection_set_require_close_notify(G_TLS_CONNECTION(tls), FALSE);
+	auto *handshake = new Handshake{ registry_, GObjectPtr<GIOStream>::adopt(tls),
+					 GObjectPtr<GSocketAddress>::retain(local),
+					 GObjectPtr<GSocketAddress>::retain(remote), address };
+	g_tls_connection_handshake_async(G_TLS_CONNECTION(tls), G_PRIORITY_DEFAULT, nullptr,
+		[](GObject *source, GAsyncResult *result, gpointer data) {
+			std::unique_ptr<Handshake> h(static_cast<Handshake *>(data));
+			g_autoptr(GError) err = nullptr;
+			bool ok = g_tls_connection_handshake_finish(G_TLS_CONNECTION(source), result, &err);
+			auto *registry = static_cast<Registry *>(h->registry.get());
+			if (!registry->guard)
+				return;
+			if (!ok) {
+				/* Plain HTTP on the TLS port lands here too. */
+				logDebug("http: " + h->address + ": TLS handshake failed: " + err->message,
+					 { { "REMOTE_ADDR", h->address } });
+				g_io_stream_close(h->tls.get(), nullptr, nullptr);
+				return;
+			}
+			if (!soup_server_accept_iostream(registry->guard->server_, h->tls.get(), h->local.get(),
+							 h->remote.get(), &err))
+				logWarning(std::string("http: cannot accept a connection: ") + err->message,
+					   { { "REMOTE_ADDR", h->address } });
+		},
+		handshake);
 }
 
 void ConnectionGuard::requestRead(SoupServerMessage *message)

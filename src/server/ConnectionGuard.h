@@ -56,6 +56,16 @@ public:
 
 	void setLimits(const Limits &limits) { limits_ = limits; }
 
+	/*
+	 * Speak TLS only: every connection does its handshake before libsoup
+	 * sees it, within the request deadline; a plain-HTTP request gets a
+	 * 400 saying to use https:// and is closed.
+	 */
+	void setTlsCertificate(GTlsCertificate *certificate)
+	{
+		tls_ = GObjectPtr<GTlsCertificate>::retain(certificate);
+	}
+
 	/* The request on `message`'s connection arrived whole: no deadline now. */
 	void requestRead(SoupServerMessage *message);
 
@@ -82,12 +92,17 @@ private:
 	void watchListener();
 	void acceptPending();
 	bool admit(GSocketConnection *connection);
+	void awaitTls(GSocketConnection *connection, GSocketAddress *local, GSocketAddress *remote,
+		      const std::string &address);
+	void startTls(GSocketConnection *connection, GSocketAddress *local, GSocketAddress *remote,
+		      const std::string &address);
 	void expire();
 	void release(uint64_t id);
 	void warnThrottled(const std::string &address, const std::string &what);
 
 	SoupServer *server_;
 	Limits limits_;
+	GObjectPtr<GTlsCertificate> tls_;
 	GObjectPtr<GSocket> listener_;
 	SourceGuard acceptWatch_;
 	SourceGuard acceptPause_;

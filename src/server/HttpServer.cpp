@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/Log.h"
+#include "core/TlsFiles.h"
 #include "server/WebSocketLimiter.h"
 #include "signaling/Message.h"
 
@@ -33,7 +34,8 @@ void noCache(SoupServerMessage *message)
 
 HttpServer::HttpServer(const Config &config, ViewerManager &viewers, Handlers handlers)
 	: config_(config), viewers_(viewers), handlers_(std::move(handlers)),
-	  files_(config.paths.webRoot), whep_(viewers)
+	  files_(config.paths.webRoot), access_(config.security, config.security.tls()),
+	  auth_(config.security), whep_(viewers, access_)
 {
 	static gsize once = 0;
 	if (g_once_init_enter(&once)) {
@@ -45,6 +47,7 @@ HttpServer::HttpServer(const Config &config, ViewerManager &viewers, Handlers ha
 HttpServer::~HttpServer()
 {
 	clients_.clear();
+	auth_.detach();
 	if (server_)
 		soup_server_disconnect(server_.get());
 	guard_.reset();
@@ -63,6 +66,8 @@ void HttpServer::applyConfig(const Config &config)
 {
 	if (guard_)
 		guard_->setLimits(limitsFrom(config));
+	access_.applyConfig(config.security);
+	auth_.applyConfig(config.security);
 }
 
 bool HttpServer::start(std::string &error)
@@ -79,19 +84,53 @@ bool HttpServer::start(std::string &error)
 			 }),
 			 this);
 
-	g_autoptr(GInetAddress) address = g_inet_address_new_from_string(config_.network.bind.c_str());
+	bind_ = config_.network.bind;
+	g_autoptr(GInetAddress) address = g_inet_address_new_from_string(bind_.c_str());
 	if (!address) {
-		error = "cannot listen on " + config_.network.bind + ": not an IP address";
+		error = "cannot listen on " + bind_ + ": not an IP address";
 		return false;
 	}
+	/* A fresh install is no open camera on the LAN: loopback until a user exists. */
+	if (config_.security.loopbackOnly() && !g_inet_address_get_is_loopback(address)) {
+		bool v6 = g_inet_address_get_family(address) == G_SOCKET_FAMILY_IPV6;
+		bind_ = v6 ? "::1" : "127.0.0.1";
+		g_object_unref(address);
+		address = g_inet_address_new_loopback(v6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4);
+		logWarning("no user in " + config_.security.usersFile + ": listening on " + bind_ +
+			   " only, not " + config_.network.bind + "; add one with \"sudo webrtc-camera-configure"
+			   " --add-user NAME\" and restart, or set [security] users_file = (empty) for a camera"
+			   " open to anyone who can reach it");
+	}
+
+	GObjectPtr<GTlsCertificate> certificate;
+	if (config_.security.tls()) {
+		std::string tlsError;
+		certificate = GObjectPtr<GTlsCertificate>::adopt(
+			loadTlsCertificate(config_.security.tlsCertificate, config_.security.tlsKey, tlsError));
+		if (!certificate) {
+			error = "cannot use " + config_.security.tlsCertificate + ": " + tlsError;
+			return false;
+		}
+	}
+
 	g_autoptr(GSocketAddress) socketAddress = g_inet_socket_address_new(address, config_.network.port);
 	guard_ = std::make_unique<ConnectionGuard>(server_.get(), limitsFrom(config_));
+	if (certificate)
+		guard_->setTlsCertificate(certificate.get());
 	std::string listenError;
 	if (!guard_->listen(socketAddress, port_, listenError)) {
-		error = "cannot listen on " + config_.network.bind + ":" +
-			std::to_string(config_.network.port) + ": " + listenError;
+		error = "cannot listen on " + bind_ + ":" + std::to_string(config_.network.port) + ": " +
+			listenError;
 		return false;
 	}
+	auth_.attach(server_.get());
+	if (auth_.enabled())
+		logInfo("authentication on: " + std::to_string(config_.security.users.size()) + " user(s) in " +
+			config_.security.usersFile + ", " + std::to_string(config_.security.whepTokens.size()) +
+			" WHEP token(s)");
+	else if (!config_.security.loopbackOnly())
+		logWarning("authentication off ([security] users_file is empty): anyone who can reach " + bind_ +
+			   ":" + std::to_string(port_) + " can watch");
 	return true;
 }
 
@@ -124,14 +163,16 @@ void HttpServer::checkHeaders(SoupServerMessage *message)
 	switch (soup_message_headers_get_encoding(request)) {
 	case SOUP_ENCODING_CONTENT_LENGTH: {
 		goffset length = soup_message_headers_get_content_length(request);
-		if (length > allowed)
+		if (length > allowed) {
 			refuseBody(message, "a body of " + std::to_string(length) + " bytes");
+			return;
+		}
 		break;
 	}
 	case SOUP_ENCODING_CHUNKED: {
 		if (!allowed) {
 			refuseBody(message, "a chunked body");
-			break;
+			return;
 		}
 		struct Count {
 			HttpServer *server;
@@ -155,6 +196,51 @@ void HttpServer::checkHeaders(SoupServerMessage *message)
 	default:
 		break;
 	}
+	checkAccess(message, path);
+}
+
+/*
+ * Who may ask, judged once libsoup has checked the credentials: a browser's
+ * Origin must be ours or a listed one wherever it could start or end a
+ * stream, and the Host one of our names (DNS rebinding). Without an
+ * Origin (curl, native players, NVRs, a page's own GETs) the Host matters
+ * only while there are no credentials to ask for: a rebound page never
+ * has them.
+ */
+void HttpServer::checkAccess(SoupServerMessage *message, const char *path)
+{
+	if (!g_strcmp0(path, "/health"))
+		return;
+	AccessPolicy::Origin origin = access_.judgeOrigin(message);
+	std::string hostProblem = origin != AccessPolicy::Origin::None || !auth_.enabled()
+					  ? access_.checkHost(message)
+					  : std::string();
+	if (!hostProblem.empty()) {
+		forbid(message, hostProblem);
+		return;
+	}
+	bool streams = !g_strcmp0(path, "/ws") || !g_strcmp0(path, WhepEndpoint::kPath) ||
+		       g_str_has_prefix(path, "/whep/");
+	if (streams && origin == AccessPolicy::Origin::Foreign) {
+		const char *origin = soup_message_headers_get_one(soup_server_message_get_request_headers(message),
+								  "Origin");
+		forbid(message, "a page from " + std::string(origin).substr(0, 100) +
+					" may not use this camera; if it should, add its origin to "
+					"[security] allowed_origins");
+		return;
+	}
+	auth_.checkRefusal(message);
+	auth_.verifyPending(message);
+}
+
+void HttpServer::forbid(SoupServerMessage *message, const std::string &why)
+{
+	const char *remote = soup_server_message_get_remote_host(message);
+	logDebug("http: " + std::string(remote ? remote : "?") + ": 403: " + why,
+		 { { "REMOTE_ADDR", remote ? remote : "" } });
+	/* A challenge would invite a login that cannot help. */
+	soup_message_headers_remove(soup_server_message_get_response_headers(message), "WWW-Authenticate");
+	setText(message, SOUP_STATUS_FORBIDDEN, (why + "\n").c_str());
 }
 
 void HttpServer::refuseBody(SoupServerMessage *message, const std::string &why)
@@ -205,8 +291,8 @@ void HttpServer::serveHealth(SoupServerMessage *message)
 void HttpServer::serveStats(SoupServerMessage *message)
 {
 	std::string json = handlers_.statsJson();
-	soup_message_headers_replace(soup_server_message_get_response_headers(message),
-				     "Access-Control-Allow-Origin", "*");
+	/* Viewers' addresses are private: other sites' pages may read them only if listed. */
+	access_.addCors(message, nullptr);
 	soup_server_message_set_status(message, SOUP_STATUS_OK, nullptr);
 	soup_server_message_set_response(message, "application/json", SOUP_MEMORY_COPY,
 					 json.c_str(), json.size());

@@ -15,6 +15,8 @@
 
 #include "config/Config.h"
 #include "core/GlibPtr.h"
+#include "server/AccessPolicy.h"
+#include "server/Authenticator.h"
 #include "server/ConnectionGuard.h"
 #include "server/StaticFiles.h"
 #include "server/ViewerManager.h"
@@ -41,7 +43,13 @@ public:
 	/* The port really bound (useful with port 0 in tests). */
 	int port() const { return port_; }
 
-	/* [network] limits changed (reload). */
+	/* The address really listened on: loopback while there is no user. */
+	const std::string &bindAddress() const { return bind_; }
+
+	/* "https" with [security] tls_certificate, else "http". */
+	const char *scheme() const { return config_.security.tls() ? "https" : "http"; }
+
+	/* [network] limits and [security] users, tokens, origins changed (reload). */
 	void applyConfig(const Config &config);
 
 	ConnectionGuard::Counters connections() const { return guard_->counters(); }
@@ -56,6 +64,8 @@ private:
 	static void onRequestStarted(SoupServer *server, SoupServerMessage *message, gpointer data);
 	void checkHeaders(SoupServerMessage *message);
 	void refuseBody(SoupServerMessage *message, const std::string &why);
+	void checkAccess(SoupServerMessage *message, const char *path);
+	void forbid(SoupServerMessage *message, const std::string &why);
 	void acceptWebSocket(SoupWebsocketConnection *connection, const std::string &remote);
 	void serveFile(SoupServerMessage *message, const char *path);
 	void serveHealth(SoupServerMessage *message);
@@ -65,11 +75,14 @@ private:
 	ViewerManager &viewers_;
 	Handlers handlers_;
 	StaticFiles files_;
+	AccessPolicy access_;
+	Authenticator auth_;
 	WhepEndpoint whep_;
 	GObjectPtr<SoupServer> server_;
 	std::unique_ptr<ConnectionGuard> guard_;
 	std::map<WebSocketClient *, std::unique_ptr<WebSocketClient>> clients_;
 	int port_ = 0;
+	std::string bind_;
 };
 
 } /* namespace wcam */

@@ -19,8 +19,8 @@ namespace wcam {
 class SelfCheck
 {
 public:
-	/* `bind` as configured: a wildcard address is probed on loopback. */
-	SelfCheck(const std::string &bind, int port);
+	/* `bind` as listened on: a wildcard address is probed on loopback. */
+	SelfCheck(const std::string &bind, int port, bool tls = false);
 	~SelfCheck();
 
 	SelfCheck(const SelfCheck &) = delete;
@@ -40,6 +40,7 @@ private:
 
 	std::string host_;
 	int port_;
+	bool tls_;
 	Probe *current_ = nullptr;
 	int64_t lastAnswerUs_ = 0;
 	std::string lastError_;

@@ -51,7 +51,7 @@ void ViewerManager::applyConfig(const Config &config)
 
 ViewerBranch::Options ViewerManager::branchOptionsFrom(const Config &config) const
 {
-	return { config.network.iceServers, config.network.iceAddresses, dtlsPem_ };
+	return { config.network.iceServers, config.network.iceAddresses, dtlsPem_, config.network.upnp };
 }
 
 Viewer *ViewerManager::create(Viewer::Kind kind, const std::string &remote, Viewer::Events events,
@@ -73,7 +73,9 @@ Viewer *ViewerManager::create(Viewer::Kind kind, const std::string &remote, View
 		return nullptr;
 	}
 
-	std::string id = std::to_string(nextId_++) + "-" + std::to_string(g_random_int_range(0x1000, 0xffff));
+	/* 122 random bits: an id seen nowhere cannot be guessed. */
+	g_autofree char *uuid = g_uuid_string_random();
+	std::string id = uuid;
 	std::string idCopy = id;
 	/* Removal happens later on the main loop: never inside the viewer's own call. */
 	events.ended = [this, idCopy](const std::string &reason) {

@@ -71,7 +71,6 @@ private:
 		RemovedCallback onRemoved;
 	};
 	std::map<std::string, Entry> viewers_;
-	uint64_t nextId_ = 1;
 	uint64_t departures_ = 0;
 	SourceGuard ticker_;
 	Lifetime lifetime_;

@@ -33,6 +33,11 @@ WebSocketClient::WebSocketClient(SoupWebsocketConnection *connection, std::strin
 		G_CALLBACK(+[](SoupWebsocketConnection *, gint type, GBytes *message, gpointer data) {
 			static_cast<WebSocketClient *>(data)->onMessage(static_cast<SoupWebsocketDataType>(type), message);
 		}), this);
+	/* Emitted while the connection is still open: a last message gets out. */
+	errorSignal_ = SignalConnection(connection, "error",
+		G_CALLBACK(+[](SoupWebsocketConnection *, GError *error, gpointer data) {
+			static_cast<WebSocketClient *>(data)->onError(error);
+		}), this);
 	closedSignal_ = SignalConnection(connection, "closed",
 		G_CALLBACK(+[](SoupWebsocketConnection *, gpointer data) {
 			static_cast<WebSocketClient *>(data)->onClosed();
@@ -43,6 +48,7 @@ WebSocketClient::~WebSocketClient()
 {
 	messageSignal_.disconnect();
 	closedSignal_.disconnect();
+	errorSignal_.disconnect();
 	/* Still open means the server is going away: say so before closing. */
 	if (!viewerId_.empty())
 		send(byeMessage("server shutting down"));
@@ -68,6 +74,25 @@ void WebSocketClient::onClosed()
 {
 	/* The owner destroys us; never from inside our own signal handler. */
 	postToMain(lifetime_, [this]() { closed_(this); });
+}
+
+/*
+ * A message over the limit (one frame, or fragments adding up) ends the
+ * connection; the client is told why first, as the protocol documents.
+ */
+void WebSocketClient::onError(GError *error)
+{
+	bool tooLarge = g_error_matches(error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE) ||
+			g_error_matches(error, SOUP_WEBSOCKET_ERROR, SOUP_WEBSOCKET_CLOSE_TOO_BIG);
+	if (!tooLarge) {
+		logDebug(std::string("websocket error: ") + error->message,
+			 { { "REMOTE_ADDR", remote_ }, { "VIEWER_ID", viewerId_ } });
+		return;
+	}
+	logInfo("websocket closed: a message over " + std::to_string(kMaxMessageSize) + " bytes",
+		{ { "REMOTE_ADDR", remote_ }, { "VIEWER_ID", viewerId_ } });
+	send(errorMessage({ "too-large", "a message may have at most " + std::to_string(kMaxMessageSize) +
+						 " bytes; the connection is closed" }));
 }
 
 void WebSocketClient::onMessage(SoupWebsocketDataType type, GBytes *data)

@@ -34,6 +34,7 @@ public:
 private:
 	void onMessage(SoupWebsocketDataType type, GBytes *data);
 	void onClosed();
+	void onError(GError *error);
 	void send(const std::string &json);
 	void startViewer();
 	void stopViewer(const std::string &reason);
@@ -50,6 +51,7 @@ private:
 	SourceGuard idleTimer_;
 	SignalConnection messageSignal_;
 	SignalConnection closedSignal_;
+	SignalConnection errorSignal_;
 	Lifetime lifetime_;
 };
 

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/Log.h"
+#include "server/Authenticator.h"
 #include "signaling/Message.h"
 #include "signaling/SdpValidator.h"
 
@@ -18,19 +19,12 @@ void setText(SoupServerMessage *message, guint status, const std::string &text)
 					 text.c_str(), text.size());
 }
 
-/* Browsers' WHEP players live on other origins. */
-void allowCors(SoupServerMessage *message)
-{
-	SoupMessageHeaders *headers = soup_server_message_get_response_headers(message);
-	soup_message_headers_replace(headers, "Access-Control-Allow-Origin", "*");
-	soup_message_headers_replace(headers, "Access-Control-Allow-Methods", "POST, DELETE, OPTIONS");
-	soup_message_headers_replace(headers, "Access-Control-Allow-Headers", "Content-Type, Authorization");
-	soup_message_headers_replace(headers, "Access-Control-Expose-Headers", "Location");
-}
-
 } /* namespace */
 
-WhepEndpoint::WhepEndpoint(ViewerManager &viewers) : viewers_(viewers) {}
+WhepEndpoint::WhepEndpoint(ViewerManager &viewers, const AccessPolicy &access)
+	: viewers_(viewers), access_(access)
+{
+}
 
 WhepEndpoint::~WhepEndpoint()
 {
@@ -42,7 +36,8 @@ WhepEndpoint::~WhepEndpoint()
 
 void WhepEndpoint::handle(SoupServerMessage *message, const char *path)
 {
-	allowCors(message);
+	/* Browsers' WHEP players on the listed origins (allowed_origins) only. */
+	access_.addCors(message, "POST, DELETE, OPTIONS");
 	const char *method = soup_server_message_get_method(message);
 	std::string rest = path + strlen(kPath);
 
@@ -118,6 +113,7 @@ void WhepEndpoint::post(SoupServerMessage *message)
 		return;
 	}
 	*idSlot = viewer->id();
+	forgetEnded();
 	pending_[viewer->id()] = GObjectPtr<SoupServerMessage>::retain(message);
 	soup_server_message_pause(message);
 
@@ -140,7 +136,9 @@ void WhepEndpoint::respond(const std::string &id, const std::string &sdp, const 
 		setText(message.get(), SOUP_STATUS_INTERNAL_SERVER_ERROR, error + "\n");
 		postToMain(lifetime_, [this, id, error]() { viewers_.remove(id, error); });
 	} else {
-		std::string location = std::string(kPath) + "/" + id;
+		g_autofree char *secret = g_uuid_string_random();
+		sessions_[secret] = Session{ id, Authenticator::identity(message.get()) };
+		std::string location = std::string(kPath) + "/" + secret;
 		SoupMessageHeaders *headers = soup_server_message_get_response_headers(message.get());
 		soup_message_headers_replace(headers, "Location", location.c_str());
 		soup_server_message_set_status(message.get(), SOUP_STATUS_CREATED, nullptr);
@@ -150,15 +148,33 @@ void WhepEndpoint::respond(const std::string &id, const std::string &sdp, const 
 	soup_server_message_unpause(message.get());
 }
 
-void WhepEndpoint::remove(SoupServerMessage *message, const std::string &id)
+void WhepEndpoint::remove(SoupServerMessage *message, const std::string &secret)
 {
-	Viewer *viewer = viewers_.find(id);
+	auto it = sessions_.find(secret);
+	Viewer *viewer = it == sessions_.end() ? nullptr : viewers_.find(it->second.viewerId);
 	if (!viewer || viewer->kind() != Viewer::Kind::Whep) {
+		if (it != sessions_.end())
+			sessions_.erase(it);
 		setText(message, SOUP_STATUS_NOT_FOUND, "no such WHEP session\n");
 		return;
 	}
+	if (Authenticator::identity(message) != it->second.owner) {
+		const char *remote = soup_server_message_get_remote_host(message);
+		logWarning("WHEP DELETE of viewer " + it->second.viewerId + " refused: other credentials",
+			   { { "REMOTE_ADDR", remote ? remote : "" }, { "VIEWER_ID", it->second.viewerId } });
+		setText(message, SOUP_STATUS_FORBIDDEN, "this session was started with other credentials\n");
+		return;
+	}
+	std::string id = it->second.viewerId;
+	sessions_.erase(it);
 	viewers_.remove(id, "WHEP session deleted");
 	setText(message, SOUP_STATUS_OK, "session ended\n");
+}
+
+/* Sessions whose viewer went away on its own (ICE failed, timed out). */
+void WhepEndpoint::forgetEnded()
+{
+	std::erase_if(sessions_, [this](const auto &entry) { return !viewers_.find(entry.second.viewerId); });
 }
 
 } /* namespace wcam */

@@ -2,7 +2,9 @@
 /*
  * WHEP (draft-ietf-wish-whep): POST an SDP offer to /whep and get
  * "201 Created" with the answer and a Location; DELETE that location to
- * leave. No trickle: the answer carries all our candidates. Main thread.
+ * leave. No trickle: the answer carries all our candidates. The Location
+ * holds a secret of its own (not the viewer id /stats shows), and only
+ * the credentials that created a session may end it. Main thread.
  */
 #pragma once
 
@@ -12,6 +14,7 @@
 #include <libsoup/soup.h>
 
 #include "core/GlibPtr.h"
+#include "server/AccessPolicy.h"
 #include "server/ViewerManager.h"
 
 namespace wcam {
@@ -19,7 +22,7 @@ namespace wcam {
 class WhepEndpoint
 {
 public:
-	explicit WhepEndpoint(ViewerManager &viewers);
+	WhepEndpoint(ViewerManager &viewers, const AccessPolicy &access);
 	~WhepEndpoint();
 
 	/* `path` is /whep or /whep/<id>. */
@@ -29,10 +32,18 @@ public:
 
 private:
 	void post(SoupServerMessage *message);
-	void remove(SoupServerMessage *message, const std::string &id);
+	void remove(SoupServerMessage *message, const std::string &secret);
 	void respond(const std::string &id, const std::string &sdp, const std::string &error);
+	void forgetEnded();
 
 	ViewerManager &viewers_;
+	const AccessPolicy &access_;
+	struct Session {
+		std::string viewerId;
+		std::string owner; /* Authenticator::identity() of its POST */
+	};
+	/* By the secret in the session's URL. */
+	std::map<std::string, Session> sessions_;
 	/* POSTs paused until their answer is ready, by viewer id. */
 	std::map<std::string, GObjectPtr<SoupServerMessage>> pending_;
 	/* Work posted to the main loop is dropped once we are gone. */

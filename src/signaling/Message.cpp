@@ -6,6 +6,9 @@
 
 #include "signaling/Message.h"
 
+#include <charconv>
+#include <cstring>
+
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
@@ -38,6 +41,48 @@ bool holdsInteger(JsonNode *node)
 {
 	return node && JSON_NODE_HOLDS_VALUE(node) &&
 	       json_node_get_value_type(node) == G_TYPE_INT64;
+}
+
+/*
+ * json-glib wraps integers beyond 64 bits without a word (2^64 reads as
+ * -1): the first integer literal out of range, found in the text itself.
+ * The text is valid JSON already, so a token scan suffices.
+ */
+std::string overflowingInteger(std::string_view text)
+{
+	bool inString = false;
+	for (size_t i = 0; i < text.size(); i++) {
+		char c = text[i];
+		if (inString) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				inString = false;
+			continue;
+		}
+		if (c == '"') {
+			inString = true;
+			continue;
+		}
+		if (c != '-' && !g_ascii_isdigit(c))
+			continue;
+		size_t end = i + (c == '-');
+		while (end < text.size() && g_ascii_isdigit(text[end]))
+			end++;
+		bool integer = end >= text.size() || (text[end] != '.' && text[end] != 'e' && text[end] != 'E');
+		std::string token(text.substr(i, end - i));
+		if (integer && end - i > 18) {
+			gint64 value = 0;
+			auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), value);
+			if (ec != std::errc())
+				return token;
+		}
+		/* Skip the rest of a fraction or exponent. */
+		while (end < text.size() && (g_ascii_isalnum(text[end]) || strchr(".+-", text[end])))
+			end++;
+		i = end - 1;
+	}
+	return {};
 }
 
 /* Replies are websocket text frames: a browser drops the connection on bad UTF-8. */
@@ -163,6 +208,10 @@ ParsedMessage parseClientMessage(std::string_view text)
 	if (!json_parser_load_from_data(parser, text.data(), text.size(), &error))
 		/* json-glib quotes the offending token, possibly cut inside a character. */
 		return fail("bad-json", "message is not valid JSON: " + validUtf8(error->message));
+
+	std::string huge = overflowingInteger(text);
+	if (!huge.empty())
+		return fail("bad-json", "the number " + excerpt(huge.c_str()) + " does not fit in 64 bits");
 
 	JsonNode *root = json_parser_get_root(parser);
 	if (!root || !JSON_NODE_HOLDS_OBJECT(root))

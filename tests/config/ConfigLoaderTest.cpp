@@ -782,7 +782,7 @@ TEST_CASE("unknown sections and keys are errors", "[config]")
 		CHECK(error == kOrigin + ":network.hostname: unknown key; known keys in [network] are "
 					 "bind, port, max_viewers, ice_servers, ice_addresses, "
 					 "viewer_timeout, max_connections_per_address, "
-					 "max_viewers_per_address, request_timeout, web_root");
+					 "max_viewers_per_address, request_timeout, web_root, upnp");
 	}
 
 	SECTION("a key valid elsewhere is unknown in the wrong section")
@@ -800,7 +800,7 @@ TEST_CASE("unknown sections and keys are errors", "[config]")
 	{
 		std::string error = singleError("[camrea]\nwidth = 640\n", kOrigin + ":camrea: ");
 		CHECK(error == kOrigin + ":camrea: unknown section [camrea] (did you mean \"camera\"?); "
-					 "known sections are camera, encoding, network, performance, "
+					 "known sections are camera, encoding, network, security, performance, "
 					 "pipeline, adaptive, debug");
 	}
 
@@ -1040,13 +1040,20 @@ TEST_CASE("the shipped config.ini", "[config]")
 			"# max_viewers_per_address = " + std::to_string(defaults.network.maxViewersPerAddress),
 			"# request_timeout = " + std::to_string(defaults.network.requestTimeout),
 			"# web_root =",
+			"# upnp = false",
+			/* The packaged default (WCAM_SYSCONFDIR is /etc there). */
+			"# users_file = /etc/webrtc-camera/users",
+			"# whep_tokens =",
+			"# allowed_origins =",
+			"# tls_certificate =",
+			"# tls_key =",
 			"# low_latency_mode = true",
 			std::string("# frame_drop_strategy = ") +
 				toString(defaults.performance.frameDropStrategy),
 			"# source =",
 			"# encoder =",
 			"# latency_stamp = false",
-			"[camera]", "[encoding]", "[network]", "[performance]", "[pipeline]", "[debug]",
+			"[camera]", "[encoding]", "[network]", "[security]", "[performance]", "[pipeline]", "[debug]",
 			"# source = v4l2src device=/dev/video0 ! image/jpeg,width=1280,height=720,"
 			"framerate=30/1 ! jpegdec",
 		};

@@ -590,6 +590,77 @@ async function main() {
 		await expectGrowth('after server restart', async () => (await wcam(page)).framesDecoded, 10000, 2000);
 	check('status counted down while the server was away',
 		restartLog.some((t) => /reconnecting in \d+ s/.test(t)), JSON.stringify(restartLog.slice(0, 3)));
+
+	await page.close();
+	await loginOverHttps(tmp, port);
+}
+
+/*
+ * The camera with a user and HTTPS, as a careful owner runs it: the page
+ * asks for the login, and once given, the page and its wss:// signaling
+ * work in a real browser; a page of another origin cannot open the
+ * websocket even with the login in the browser's cache.
+ */
+async function loginOverHttps(tmp, port) {
+	await stopServer();
+	const hash = spawnSync(binary, ['--hash-password'], { input: 'e2e password\n', encoding: 'utf8' });
+	require_('--hash-password gives a yescrypt hash', hash.status === 0 && hash.stdout.startsWith('$y$'),
+		hash.stderr);
+	const usersPath = path.join(tmp, 'users');
+	fs.writeFileSync(usersPath, `viewer:${hash.stdout.trim()}\n`);
+	const cert = path.join(tmp, 'tls.crt');
+	const key = path.join(tmp, 'tls.key');
+	const openssl = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
+		'-nodes', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+		'-keyout', key, '-out', cert], { encoding: 'utf8' });
+	require_('openssl made a certificate', openssl.status === 0, openssl.stderr);
+
+	const configPath = path.join(tmp, 'config-login.ini');
+	fs.writeFileSync(configPath, [
+		'[camera]', 'source = test', `width = ${WIDTH}`, `height = ${HEIGHT}`, 'fps = 30',
+		'[network]', 'bind = 127.0.0.1', `port = ${port}`, 'ice_addresses = 127.0.0.1',
+		'[security]', `users_file = ${usersPath}`, `tls_certificate = ${cert}`, `tls_key = ${key}`, '',
+	].join('\n'));
+	const base = `https://127.0.0.1:${port}`;
+	startServer(configPath);
+
+	const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: CHROMIUM_ARGS,
+		timeout: 30000 });
+	cleanups.push(() => browser.close());
+
+	/* Also waits for the server to be up (Node's fetch would refuse the certificate). */
+	const stranger = await browser.newContext({ ignoreHTTPSErrors: true });
+	const refused = await waitFor(async () => {
+		const r = await stranger.request.get(`${base}/`, { timeout: 3000 });
+		return { status: r.status(), challenge: r.headers()['www-authenticate'] };
+	}, 20000, 300);
+	check('HTTPS page without the login: 401 asking for Basic',
+		refused && refused.status === 401 && /^Basic /.test(refused.challenge || ''), JSON.stringify(refused));
+	await stranger.close();
+
+	const context = await browser.newContext({ ignoreHTTPSErrors: true,
+		httpCredentials: { username: 'viewer', password: 'e2e password' } });
+	await context.grantPermissions(['camera', 'microphone'], { origin: base });
+	const page = await context.newPage();
+	const resp = await page.goto(`${base}/`, { waitUntil: 'load' });
+	check('HTTPS page with the login: 200', resp && resp.status() === 200, `status ${resp && resp.status()}`);
+	const live = await waitFor(async () => ((await wcam(page)).state === 'live' ? true : null), 20000, 100);
+	if (check('the page goes live over wss:// with the login', live, (await wcam(page)).status))
+		await expectGrowth('behind the login', async () => (await wcam(page)).framesDecoded, 10000, 2000);
+	const stats = await page.evaluate(async () => (await fetch('/stats')).status);
+	check('the page reads /stats with the login', stats === 200, String(stats));
+
+	/* localhost is another origin than 127.0.0.1, with the same login cached. */
+	const other = await context.newPage();
+	await other.goto(`https://localhost:${port}/health`);
+	const opened = await other.evaluate((url) => new Promise((resolve) => {
+		const ws = new WebSocket(url);
+		ws.onopen = () => resolve('open');
+		ws.onerror = () => resolve('refused');
+		setTimeout(() => resolve('timeout'), 5000);
+	}), `wss://127.0.0.1:${port}/ws`);
+	check('a page of another origin cannot open the websocket', opened === 'refused', opened);
+	await context.close();
 }
 
 /* ------------------------------------------------------------------ */

@@ -194,11 +194,19 @@ void TestReceiver::buildPipeline()
 	gst_element_set_state(pipeline_, GST_STATE_PLAYING);
 }
 
+void TestReceiver::authorize(SoupMessage *message)
+{
+	if (!authorization_.empty())
+		soup_message_headers_replace(soup_message_get_request_headers(message), "Authorization",
+					     authorization_.c_str());
+}
+
 void TestReceiver::connectWebSocket(int port)
 {
 	port_ = port;
 	std::string url = "ws://127.0.0.1:" + std::to_string(port) + "/ws";
 	SoupMessage *message = soup_message_new("GET", url.c_str());
+	authorize(message);
 	soup_session_websocket_connect_async(session_, message, nullptr, nullptr, G_PRIORITY_DEFAULT, nullptr,
 		[](GObject *source, GAsyncResult *result, gpointer data) {
 			auto *self = static_cast<TestReceiver *>(data);
@@ -365,6 +373,7 @@ void TestReceiver::sendWhepOffer()
 
 	std::string url = "http://127.0.0.1:" + std::to_string(port_) + "/whep";
 	SoupMessage *message = soup_message_new("POST", url.c_str());
+	authorize(message);
 	g_autoptr(GBytes) body = g_bytes_new(offer.data(), offer.size());
 	soup_message_set_request_body_from_bytes(message, "application/sdp", body);
 	GError *error = nullptr;
@@ -397,6 +406,7 @@ guint TestReceiver::deleteWhep()
 {
 	std::string url = "http://127.0.0.1:" + std::to_string(port_) + whepLocation_;
 	SoupMessage *message = soup_message_new("DELETE", url.c_str());
+	authorize(message);
 	/* The body of a DELETE answer says nothing we check. */
 	g_autoptr(GBytes) response = sendAndWait(session_, message, nullptr);
 	(void)response;

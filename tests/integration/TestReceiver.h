@@ -45,6 +45,8 @@ public:
 	void setStall(bool stall) { stall_ = stall; }
 	/* DELETE the WHEP session; the HTTP status. */
 	guint deleteWhep();
+	/* An Authorization header value sent with every request from now on. */
+	void setAuthorization(std::string value) { authorization_ = std::move(value); }
 
 	uint64_t frames() const { return frames_.load(); }
 	/*
@@ -64,6 +66,7 @@ private:
 	void onMessage(const std::string &text);
 	void onOffer(const std::string &sdp);
 	void sendWhepOffer();
+	void authorize(SoupMessage *message);
 
 	std::string name_;
 	int port_ = 0;
@@ -83,6 +86,7 @@ private:
 	guint whepStatus_ = 0;
 	bool vanished_ = false;
 	bool stall_ = false;
+	std::string authorization_;
 };
 
 } /* namespace wcam::test */

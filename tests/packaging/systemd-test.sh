@@ -13,7 +13,8 @@
 #  4. journalctl -o json holds PRIORITY and the viewer fields;
 #  5. systemctl stop with a viewer watching ends in < 2 s, the viewer told bye;
 #  6. systemd-analyze security inside the booted system <= 2.0;
-#  7. apt-get purge leaves no file, user or state behind.
+#  7. apt-get purge leaves no file, user or state behind (a login added
+#     with webrtc-camera-configure --add-user included).
 #   systemd-test.sh WHEP_PROBE
 # The container's root is kept as a tarball in $WCAM_ROOTFS_CACHE
 # (default /var/cache/webrtc-camera-tests; empty: no cache) for the next run.
@@ -339,6 +340,21 @@ wait_for "$max_back_s" healthy || die "/health is $(health) $max_back_s s after 
 back_ms=$(($(now_ms) - start))
 [ "$(prop NRestarts)" -gt "$restarts" ] || die "NRestarts did not grow"
 echo "hung -> killed after ${killed_s} s (WatchdogSec=30s, then TimeoutStopSec=5s) -> /health 200 ${back_ms} ms later"
+
+step "access control under the unit: a user added, as README says"
+[ "$(in_ct curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8080/stats)" = 200 ] ||
+	die "/stats needs no login before a user exists (loopback only)"
+echo "correct horse battery staple" | in_ct webrtc-camera-configure --add-user alice >"$work/add-user.log" 2>&1 ||
+	{ cat "$work/add-user.log"; die "webrtc-camera-configure --add-user failed"; }
+in_ct systemctl restart webrtc-camera || die "restart with a user failed"
+wait_for 10 healthy || die "/health is $(health) with a user (the dynamic user cannot read the users file?)"
+code() { in_ct curl -s -o /dev/null -w '%{http_code}' "$@" http://127.0.0.1:8080/stats; }
+[ "$(code)" = 401 ] || die "/stats without a login: $(code), not 401"
+[ "$(code -u alice:wrong)" = 401 ] || die "/stats with a wrong password: $(code -u alice:wrong), not 401"
+[ "$(code -u 'alice:correct horse battery staple')" = 200 ] || die "/stats with the password: not 200"
+in_ct journalctl -u webrtc-camera --no-pager -o cat -n 30 | grep -q "0.0.0.0:8080" ||
+	die "with a user the service does not listen on bind = 0.0.0.0"
+echo "users file read by the dynamic user; /stats 401 without or with a wrong password, 200 with it"
 
 step "6. systemd-analyze security in the booted system"
 in_ct systemd-analyze security webrtc-camera --no-pager >"$work/security.log" 2>&1 || true

@@ -167,3 +167,49 @@ TEST_CASE("every viewer presents the process's one DTLS certificate", "[viewer-b
 	CHECK(other != expected);
 	destroy(plain);
 }
+
+namespace {
+
+/* libnice's "upnp" on the branch's ICE agent. */
+bool upnpOf(ViewerBranch &branch)
+{
+	GstPtr<GstElement> webrtc;
+	GstIterator *it = gst_bin_iterate_recurse(GST_BIN(branch.bin()));
+	GValue item = G_VALUE_INIT;
+	while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+		auto *element = GST_ELEMENT(g_value_get_object(&item));
+		GstElementFactory *factory = gst_element_get_factory(element);
+		if (factory && !strcmp(GST_OBJECT_NAME(factory), "webrtcbin"))
+			webrtc = GstPtr<GstElement>::retain(element);
+		g_value_reset(&item);
+	}
+	g_value_unset(&item);
+	gst_iterator_free(it);
+	REQUIRE(webrtc);
+	GObject *agent = nullptr;
+	g_object_get(webrtc.get(), "ice-agent", &agent, nullptr);
+	REQUIRE(agent);
+	g_autoptr(GObject) nice = nullptr;
+	g_object_get(agent, "agent", &nice, nullptr);
+	gst_object_unref(agent);
+	REQUIRE(nice);
+	gboolean upnp = TRUE;
+	g_object_get(nice, "upnp", &upnp, nullptr);
+	return upnp;
+}
+
+} /* namespace */
+
+TEST_CASE("libnice never asks the router for UPnP mappings unless configured", "[viewer-branch]")
+{
+	NullListener listener;
+	std::unique_ptr<ViewerBranch> quiet = playingBranch(listener);
+	CHECK_FALSE(upnpOf(*quiet));
+	destroy(quiet);
+
+	ViewerBranch::Options options;
+	options.upnp = true;
+	std::unique_ptr<ViewerBranch> asked = playingBranch(listener, options);
+	CHECK(upnpOf(*asked));
+	destroy(asked);
+}

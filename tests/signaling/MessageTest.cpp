@@ -298,6 +298,16 @@ TEST_CASE("bad-candidate: candidate or index malformed", "[message]")
 	checkError(candidateJson(good, "true"), "bad-candidate", "not an integer");
 	checkError(candidateJson(good, "1"), "bad-candidate", "\"sdpMLineIndex\" is 1");
 	checkError(candidateJson(good, "4294967296"), "bad-candidate", "sdpMLineIndex");
+	/* json-glib wraps these (2^64 reads as -1): out of range, never "negative". */
+	checkError(candidateJson(good, "18446744073709551616"), "bad-json",
+		   "the number 18446744073709551616 does not fit in 64 bits");
+	checkError(candidateJson(good, "9223372036854775808"), "bad-json", "does not fit in 64 bits");
+	checkError(candidateJson(good, "-9223372036854775809"), "bad-json", "does not fit in 64 bits");
+	/* The largest 64-bit values are only too big for the offer; digits in strings are text. */
+	checkError(candidateJson(good, "9223372036854775807"), "bad-candidate", "\"sdpMLineIndex\" is 9223372036854775807");
+	checkError(candidateJson(good, "-9223372036854775808"), "bad-candidate", "negative");
+	checkError(R"({"type":"candidate","candidate":"candidate:1 1 UDP 18446744073709551616 1.2.3.4 5 typ host",)"
+		   R"("sdpMLineIndex":-1})", "bad-candidate", "negative");
 	checkError(candidateJson("\"\"", "-3"), "bad-candidate", "negative");
 	checkError(candidateJson("null", "1.5"), "bad-candidate", "not an integer");
 
