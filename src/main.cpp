@@ -128,7 +128,14 @@ int main(int argc, char *argv[])
 
 	g_autoptr(GOptionContext) context = g_option_context_new("- stream a camera to browsers over WebRTC");
 	g_option_context_add_main_entries(context, entries, nullptr);
-	g_option_context_add_group(context, gst_init_get_option_group());
+	/*
+	 * GStreamer's option group initialises it while parsing: every plugin
+	 * loaded and, run as root by webrtc-camera-configure, a registry left
+	 * in /root/.cache. Hashing a password needs none of that.
+	 */
+	bool hashOnly = argc == 2 && g_str_equal(argv[1], "--hash-password");
+	if (!hashOnly)
+		g_option_context_add_group(context, gst_init_get_option_group());
 	g_autoptr(GError) error = nullptr;
 	if (!g_option_context_parse(context, &argc, &argv, &error)) {
 		fprintf(stderr, "webrtc-camera: %s (try --help)\n", error->message);
@@ -138,7 +145,11 @@ int main(int argc, char *argv[])
 		printf("webrtc-camera %s\n", WCAM_VERSION);
 		return 0;
 	}
-	if (hashPasswordOption)
+	if (hashPasswordOption && !hashOnly) {
+		fprintf(stderr, "webrtc-camera: --hash-password takes no other option\n");
+		return 2;
+	}
+	if (hashOnly)
 		return printPasswordHash();
 	gst_init(&argc, &argv);
 	setupLogging(verbose ? LogLevel::Debug : LogLevel::Info);
