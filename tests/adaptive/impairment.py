@@ -188,6 +188,9 @@ bind = 0.0.0.0
 port = {PORT}
 ice_addresses = 10.99.0.1, 10.99.0.5
 viewer_timeout = 10
+[security]
+# Open inside the test's namespaces: no logins, not loopback-only.
+users_file =
 [adaptive]
 min_bitrate = {MIN}
 max_bitrate = {MAX}
