@@ -13,8 +13,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "core/Log.h"
-
 namespace wcam {
 
 namespace {

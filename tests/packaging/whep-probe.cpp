@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
 #include <gst/gst.h>
 
 #include "../integration/TestReceiver.h"
