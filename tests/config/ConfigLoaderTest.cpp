@@ -12,25 +12,19 @@
 #include <glib/gstdio.h>
 
 #include "config/ConfigLoader.h"
+#include "config/ConfigTestSupport.h"
 #include "support/TestSupport.h"
 
 using namespace wcam;
+using test::allErrors;
+using test::requireConfig;
+using test::TempDir;
 
 namespace {
 
-const std::string kOrigin = "/etc/webrtc-camera/config.ini";
-
 ConfigResult parse(const std::string &text, const Environment &env = {})
 {
-	return parseConfig(text, kOrigin, env);
-}
-
-std::string allErrors(const ConfigResult &result)
-{
-	std::string text;
-	for (const std::string &error : result.errors)
-		text += "\n  " + error;
-	return text;
+	return parseConfig(text, test::kConfigOrigin, env);
 }
 
 /* Parses `text`, requires exactly one error starting with `prefix`. */
@@ -43,15 +37,6 @@ std::string singleError(const std::string &text, const std::string &prefix,
 	REQUIRE(result.errors.size() == 1);
 	CHECK(result.errors[0].rfind(prefix, 0) == 0);
 	return result.errors[0];
-}
-
-/* By value: callers often pass a temporary result. */
-Config requireConfig(const ConfigResult &result)
-{
-	INFO("errors:" << allErrors(result));
-	REQUIRE(result.errors.empty());
-	REQUIRE(result.config.has_value());
-	return *result.config;
 }
 
 std::string sourceDir()
@@ -68,38 +53,6 @@ std::string readText(const std::string &path)
 	text << in.rdbuf();
 	return text.str();
 }
-
-/* A scratch directory removed at the end of the test. */
-class TempDir
-{
-public:
-	TempDir()
-	{
-		g_autofree char *dir = g_dir_make_tmp("wcam-config-XXXXXX", nullptr);
-		REQUIRE(dir);
-		path_ = dir;
-	}
-	~TempDir()
-	{
-		for (const std::string &file : files_)
-			g_remove(file.c_str());
-		g_rmdir(path_.c_str());
-	}
-
-	std::string write(const std::string &name, const std::string &contents)
-	{
-		std::string file = path_ + "/" + name;
-		REQUIRE(g_file_set_contents(file.c_str(), contents.data(), contents.size(), nullptr));
-		files_.push_back(file);
-		return file;
-	}
-
-	const std::string &path() const { return path_; }
-
-private:
-	std::string path_;
-	std::vector<std::string> files_;
-};
 
 } /* namespace */
 
@@ -161,7 +114,7 @@ TEST_CASE("defaults match Config.h", "[config]")
 	{
 		ConfigResult result = parse("");
 		const Config &config = requireConfig(result);
-		CHECK(config.path == kOrigin);
+		CHECK(config.path == test::kConfigOrigin);
 		checkDefaults(config);
 	}
 
@@ -215,7 +168,7 @@ TEST_CASE("every key is parsed", "[config]")
 	const Config &config = requireConfig(result);
 	CHECK(result.warnings.empty());
 
-	CHECK(config.path == kOrigin);
+	CHECK(config.path == test::kConfigOrigin);
 	CHECK(config.camera.source == SourceKind::V4l2);
 	CHECK(config.camera.device == "/dev/video2");
 	CHECK(config.camera.width == 1920);
@@ -340,7 +293,7 @@ TEST_CASE("bitrate suffixes", "[config]")
 	};
 	for (const auto &[text, what] : bad) {
 		std::string error = singleError("[encoding]\nbitrate = " + text + "\n",
-						kOrigin + ":encoding.bitrate: \"" + text + "\" is ");
+						test::kConfigOrigin + ":encoding.bitrate: \"" + text + "\" is ");
 		CHECK_THAT(error, Catch::Contains(what));
 		CHECK_THAT(error, Catch::EndsWith("; expected bits per second from 50000 to 50000000, "
 						  "optionally with a k or M suffix (e.g. 1500k, 2M)"));
@@ -493,8 +446,8 @@ TEST_CASE("every key rejects bad values with file:section.key", "[config]")
 	for (const Case &c : cases) {
 		DYNAMIC_SECTION(c.text)
 		{
-			std::string error = singleError(c.text, kOrigin + ":");
-			std::string expected = kOrigin + ":" + c.expected;
+			std::string error = singleError(c.text, test::kConfigOrigin + ":");
+			std::string expected = test::kConfigOrigin + ":" + c.expected;
 			/* Entries ending in ": " only fix the prefix (library message follows). */
 			if (expected.size() > 2 && expected.compare(expected.size() - 2, 2, ": ") == 0)
 				CHECK(error.rfind(expected, 0) == 0);
@@ -507,8 +460,8 @@ TEST_CASE("every key rejects bad values with file:section.key", "[config]")
 TEST_CASE("an inline comment makes the value invalid", "[config]")
 {
 	std::string error = singleError("[camera]\nwidth = 1280  # pixels\n",
-					kOrigin + ":camera.width: ");
-	CHECK(error == kOrigin + ":camera.width: \"1280  # pixels\" is not a number; "
+					test::kConfigOrigin + ":camera.width: ");
+	CHECK(error == test::kConfigOrigin + ":camera.width: \"1280  # pixels\" is not a number; "
 				 "expected an even integer from 16 to 4096");
 }
 
@@ -524,7 +477,7 @@ TEST_CASE("camera.device depends on the source", "[config]")
 	SECTION("the check does not depend on key order")
 	{
 		singleError("[camera]\ndevice = video0\nsource = v4l2\n",
-			    kOrigin + ":camera.device: \"video0\" is not an absolute path");
+			    test::kConfigOrigin + ":camera.device: \"video0\" is not an absolute path");
 	}
 
 	SECTION("libcamera takes a camera name")
@@ -551,7 +504,7 @@ TEST_CASE("camera.device depends on the source", "[config]")
 		ConfigResult result = parse("[camera]\nsource = test\ndevice = /dev/video0\n");
 		requireConfig(result);
 		REQUIRE(result.warnings.size() == 1);
-		CHECK(result.warnings[0] == kOrigin + ":camera.device: ignored with source = test");
+		CHECK(result.warnings[0] == test::kConfigOrigin + ":camera.device: ignored with source = test");
 	}
 }
 
@@ -561,11 +514,11 @@ TEST_CASE("latency stamp needs a wide enough picture", "[config]")
 		      .debug.latencyStamp);
 
 	singleError("[camera]\nwidth = 606\n[debug]\nlatency_stamp = on\n",
-		    kOrigin + ":debug.latency_stamp: the stamp is 608 px wide but camera.width is 606");
+		    test::kConfigOrigin + ":debug.latency_stamp: the stamp is 608 px wide but camera.width is 606");
 
 	/* The width may come from the environment, the stamp is still what is named. */
 	singleError("[debug]\nlatency_stamp = 1\n",
-		    kOrigin + ":debug.latency_stamp: the stamp is 608 px wide but camera.width is 320",
+		    test::kConfigOrigin + ":debug.latency_stamp: the stamp is 608 px wide but camera.width is 320",
 		    { { "CAMERA_WIDTH", "320" } });
 
 	CHECK_FALSE(requireConfig(parse("[camera]\nwidth = 320\n[debug]\nlatency_stamp = false\n"))
@@ -591,8 +544,8 @@ TEST_CASE("web_root", "[config]")
 	{
 		std::string file = dir.write("index.html", "<html></html>");
 		std::string error = singleError("[network]\nweb_root = " + file + "\n",
-						kOrigin + ":network.web_root: ");
-		CHECK(error == kOrigin + ":network.web_root: \"" + file +
+						test::kConfigOrigin + ":network.web_root: ");
+		CHECK(error == test::kConfigOrigin + ":network.web_root: \"" + file +
 				       "\" is not a directory; expected an existing directory, or "
 				       "empty for the built-in page");
 	}
@@ -618,15 +571,15 @@ TEST_CASE("ice_addresses", "[config]")
 		ConfigResult result = parse("[network]\nice_addresses = eth0 bad/name 1.2.3 wlan0 a*b\n");
 		INFO(allErrors(result));
 		REQUIRE(result.errors.size() == 3);
-		CHECK_THAT(result.errors[0], Catch::StartsWith(kOrigin + ":network.ice_addresses: \"bad/name\""));
-		CHECK_THAT(result.errors[1], Catch::StartsWith(kOrigin + ":network.ice_addresses: \"1.2.3\""));
-		CHECK_THAT(result.errors[2], Catch::StartsWith(kOrigin + ":network.ice_addresses: \"a*b\""));
+		CHECK_THAT(result.errors[0], Catch::StartsWith(test::kConfigOrigin + ":network.ice_addresses: \"bad/name\""));
+		CHECK_THAT(result.errors[1], Catch::StartsWith(test::kConfigOrigin + ":network.ice_addresses: \"1.2.3\""));
+		CHECK_THAT(result.errors[2], Catch::StartsWith(test::kConfigOrigin + ":network.ice_addresses: \"a*b\""));
 	}
 }
 
 TEST_CASE("ice_servers JSON", "[config]")
 {
-	const std::string prefix = kOrigin + ":network.ice_servers: ";
+	const std::string prefix = test::kConfigOrigin + ":network.ice_servers: ";
 
 	SECTION("good")
 	{
@@ -718,13 +671,13 @@ TEST_CASE("pipeline fragments are checked by GStreamer", "[config]")
 	SECTION("a missing element")
 	{
 		std::string error = singleError("[pipeline]\nsource = videotestsrc ! nosuchelement123\n",
-						kOrigin + ":pipeline.source: ");
+						test::kConfigOrigin + ":pipeline.source: ");
 		CHECK_THAT(error, Catch::Contains("no element \"nosuchelement123\""));
 	}
 
 	SECTION("a syntax error")
 	{
-		singleError("[pipeline]\nencoder = x264enc ! ! \n", kOrigin + ":pipeline.encoder: ");
+		singleError("[pipeline]\nencoder = x264enc ! ! \n", test::kConfigOrigin + ":pipeline.encoder: ");
 	}
 
 	SECTION("a link at either end is refused before GStreamer sees it")
@@ -735,7 +688,7 @@ TEST_CASE("pipeline fragments are checked by GStreamer", "[config]")
 			INFO(fragment);
 			wcam::test::CriticalCounter criticals;
 			std::string error = singleError(std::string("[pipeline]\nsource = ") + fragment + "\n",
-							kOrigin + ":pipeline.source: ");
+							test::kConfigOrigin + ":pipeline.source: ");
 			CHECK_THAT(error, Catch::Contains("starts or ends with '!'"));
 			CHECK(criticals.count() == 0);
 		}
@@ -745,7 +698,7 @@ TEST_CASE("pipeline fragments are checked by GStreamer", "[config]")
 	{
 		/* gst-launch only reads caps between two links; this is GStreamer's rule. */
 		singleError("[pipeline]\nencoder = x264enc ! video/x-h264,profile=baseline\n",
-			    kOrigin + ":pipeline.encoder: ");
+			    test::kConfigOrigin + ":pipeline.encoder: ");
 	}
 
 	SECTION("an unknown element given a value: refused without a GStreamer critical")
@@ -753,14 +706,14 @@ TEST_CASE("pipeline fragments are checked by GStreamer", "[config]")
 		/* Found by fuzz-config: GStreamer 1.22 links the missing element and complains. */
 		wcam::test::CriticalCounter criticals;
 		singleError("[pipeline]\nsource = v4l2src ! image/jpeg,width=1280 ! jpegdec ! videoconveaselrtin = 4\n",
-			    kOrigin + ":pipeline.source: ");
+			    test::kConfigOrigin + ":pipeline.source: ");
 		CHECK(criticals.count() == 0);
 	}
 
 	SECTION("an unknown property")
 	{
 		std::string error = singleError("[pipeline]\nsource = videotestsrc no-such-prop=1\n",
-						kOrigin + ":pipeline.source: ");
+						test::kConfigOrigin + ":pipeline.source: ");
 		CHECK_THAT(error, Catch::Contains("no-such-prop"));
 	}
 }
@@ -769,8 +722,8 @@ TEST_CASE("unknown sections and keys are errors", "[config]")
 {
 	SECTION("unknown key, with a suggestion and the known keys")
 	{
-		std::string error = singleError("[camera]\nwidht = 640\n", kOrigin + ":camera.widht: ");
-		CHECK(error == kOrigin + ":camera.widht: unknown key (did you mean \"width\"?); known "
+		std::string error = singleError("[camera]\nwidht = 640\n", test::kConfigOrigin + ":camera.widht: ");
+		CHECK(error == test::kConfigOrigin + ":camera.widht: unknown key (did you mean \"width\"?); known "
 					 "keys in [camera] are source, device, width, height, fps, "
 					 "buffer_size, preset");
 	}
@@ -778,8 +731,8 @@ TEST_CASE("unknown sections and keys are errors", "[config]")
 	SECTION("unknown key without a close match")
 	{
 		std::string error = singleError("[network]\nhostname = cam\n",
-						kOrigin + ":network.hostname: ");
-		CHECK(error == kOrigin + ":network.hostname: unknown key; known keys in [network] are "
+						test::kConfigOrigin + ":network.hostname: ");
+		CHECK(error == test::kConfigOrigin + ":network.hostname: unknown key; known keys in [network] are "
 					 "bind, port, max_viewers, ice_servers, ice_addresses, "
 					 "viewer_timeout, max_connections_per_address, "
 					 "max_viewers_per_address, request_timeout, web_root, upnp");
@@ -787,26 +740,26 @@ TEST_CASE("unknown sections and keys are errors", "[config]")
 
 	SECTION("a key valid elsewhere is unknown in the wrong section")
 	{
-		singleError("[encoding]\nport = 80\n", kOrigin + ":encoding.port: unknown key");
+		singleError("[encoding]\nport = 80\n", test::kConfigOrigin + ":encoding.port: unknown key");
 	}
 
 	SECTION("localised keys are unknown")
 	{
 		singleError("[camera]\ndevice[de] = /dev/video0\n",
-			    kOrigin + ":camera.device[de]: unknown key");
+			    test::kConfigOrigin + ":camera.device[de]: unknown key");
 	}
 
 	SECTION("unknown section")
 	{
-		std::string error = singleError("[camrea]\nwidth = 640\n", kOrigin + ":camrea: ");
-		CHECK(error == kOrigin + ":camrea: unknown section [camrea] (did you mean \"camera\"?); "
+		std::string error = singleError("[camrea]\nwidth = 640\n", test::kConfigOrigin + ":camrea: ");
+		CHECK(error == test::kConfigOrigin + ":camrea: unknown section [camrea] (did you mean \"camera\"?); "
 					 "known sections are camera, encoding, network, security, performance, "
 					 "pipeline, adaptive, debug");
 	}
 
 	SECTION("section names are case-sensitive")
 	{
-		singleError("[Camera]\n", kOrigin + ":Camera: unknown section [Camera] (did you mean "
+		singleError("[Camera]\n", test::kConfigOrigin + ":Camera: unknown section [Camera] (did you mean "
 							 "\"camera\"?)");
 	}
 }
@@ -815,18 +768,18 @@ TEST_CASE("INI syntax errors name the file", "[config]")
 {
 	SECTION("key before any section")
 	{
-		std::string error = singleError("width = 640\n", kOrigin + ": ");
-		CHECK(error.size() > kOrigin.size() + 2);
+		std::string error = singleError("width = 640\n", test::kConfigOrigin + ": ");
+		CHECK(error.size() > test::kConfigOrigin.size() + 2);
 	}
 
 	SECTION("a line that is not a key, section or comment")
 	{
-		singleError("[camera]\njust some words\n", kOrigin + ": ");
+		singleError("[camera]\njust some words\n", test::kConfigOrigin + ": ");
 	}
 
 	SECTION("semicolon is not a comment character for GKeyFile")
 	{
-		singleError("[camera]\n; comment\n", kOrigin + ": ");
+		singleError("[camera]\n; comment\n", test::kConfigOrigin + ": ");
 	}
 }
 
@@ -852,16 +805,16 @@ TEST_CASE("all errors are collected", "[config]")
 	CHECK_FALSE(result.config.has_value());
 
 	const std::vector<std::string> prefixes = {
-		kOrigin + ":camera.width: ",
-		kOrigin + ":camera.height: ",
-		kOrigin + ":camera.fps: ",
-		kOrigin + ":camera.colour: ",
-		kOrigin + ":encoding.bitrate: ",
-		kOrigin + ":network.port: ",
-		kOrigin + ":network.bind: ",
-		kOrigin + ":extra: ",
-		kOrigin + ":performance.low_latency_mode: ",
-		kOrigin + ":pipeline.source: ",
+		test::kConfigOrigin + ":camera.width: ",
+		test::kConfigOrigin + ":camera.height: ",
+		test::kConfigOrigin + ":camera.fps: ",
+		test::kConfigOrigin + ":camera.colour: ",
+		test::kConfigOrigin + ":encoding.bitrate: ",
+		test::kConfigOrigin + ":network.port: ",
+		test::kConfigOrigin + ":network.bind: ",
+		test::kConfigOrigin + ":extra: ",
+		test::kConfigOrigin + ":performance.low_latency_mode: ",
+		test::kConfigOrigin + ":pipeline.source: ",
 		"env:SERVER_PORT: ",
 	};
 	REQUIRE(result.errors.size() == prefixes.size());
@@ -1127,26 +1080,26 @@ TEST_CASE("[adaptive] keys", "[config]")
 
 	SECTION("bad values name file:section.key")
 	{
-		singleError("[adaptive]\nenabled = maybe\n", kOrigin + ":adaptive.enabled: \"maybe\" is not a boolean");
-		singleError("[adaptive]\nmin_bitrate = 10\n", kOrigin + ":adaptive.min_bitrate: \"10\" is out of range");
-		singleError("[adaptive]\nmax_bitrate = fast\n", kOrigin + ":adaptive.max_bitrate: \"fast\" is not a number");
-		singleError("[adaptive]\ninterval = 0\n", kOrigin + ":adaptive.interval: \"0\" is out of range");
-		singleError("[adaptive]\ncpu_high = 101\n", kOrigin + ":adaptive.cpu_high: \"101\" is out of range");
-		singleError("[adaptive]\ncpu_low = x\n", kOrigin + ":adaptive.cpu_low: \"x\" is not a number");
-		singleError("[adaptive]\ntemp_high = 200\n", kOrigin + ":adaptive.temp_high: \"200\" is out of range");
-		singleError("[adaptive]\ntemp_low = 10\n", kOrigin + ":adaptive.temp_low: \"10\" is out of range");
+		singleError("[adaptive]\nenabled = maybe\n", test::kConfigOrigin + ":adaptive.enabled: \"maybe\" is not a boolean");
+		singleError("[adaptive]\nmin_bitrate = 10\n", test::kConfigOrigin + ":adaptive.min_bitrate: \"10\" is out of range");
+		singleError("[adaptive]\nmax_bitrate = fast\n", test::kConfigOrigin + ":adaptive.max_bitrate: \"fast\" is not a number");
+		singleError("[adaptive]\ninterval = 0\n", test::kConfigOrigin + ":adaptive.interval: \"0\" is out of range");
+		singleError("[adaptive]\ncpu_high = 101\n", test::kConfigOrigin + ":adaptive.cpu_high: \"101\" is out of range");
+		singleError("[adaptive]\ncpu_low = x\n", test::kConfigOrigin + ":adaptive.cpu_low: \"x\" is not a number");
+		singleError("[adaptive]\ntemp_high = 200\n", test::kConfigOrigin + ":adaptive.temp_high: \"200\" is out of range");
+		singleError("[adaptive]\ntemp_low = 10\n", test::kConfigOrigin + ":adaptive.temp_low: \"10\" is out of range");
 		std::string e = singleError("[adaptive]\npolicy = strongest\n",
-					    kOrigin + ":adaptive.policy: \"strongest\" is not a valid policy");
+					    test::kConfigOrigin + ":adaptive.policy: \"strongest\" is not a valid policy");
 		CHECK_THAT(e, Catch::Contains("weakest, median, fixed"));
-		singleError("[adaptive]\npolcy = weakest\n", kOrigin + ":adaptive.polcy: unknown key (did you mean \"policy\"?)");
+		singleError("[adaptive]\npolcy = weakest\n", test::kConfigOrigin + ":adaptive.polcy: unknown key (did you mean \"policy\"?)");
 	}
 
 	SECTION("pairs must leave room for hysteresis")
 	{
 		singleError("[adaptive]\nmin_bitrate = 2M\nmax_bitrate = 1M\n",
-			    kOrigin + ":adaptive.min_bitrate: 2000000 is above max_bitrate 1000000");
-		singleError("[adaptive]\ncpu_low = 85\n", kOrigin + ":adaptive.cpu_low: 85 is not below cpu_high 85");
-		singleError("[adaptive]\ntemp_high = 60\n", kOrigin + ":adaptive.temp_low: 70 is not below temp_high 60");
+			    test::kConfigOrigin + ":adaptive.min_bitrate: 2000000 is above max_bitrate 1000000");
+		singleError("[adaptive]\ncpu_low = 85\n", test::kConfigOrigin + ":adaptive.cpu_low: 85 is not below cpu_high 85");
+		singleError("[adaptive]\ntemp_high = 60\n", test::kConfigOrigin + ":adaptive.temp_low: 70 is not below temp_high 60");
 	}
 
 	SECTION("the shipped config.ini documents them with their defaults")

@@ -13,64 +13,27 @@
 #include <glib/gstdio.h>
 
 #include "config/ConfigLoader.h"
+#include "config/ConfigTestSupport.h"
 #include "core/PasswordHash.h"
 #include "pipeline/DtlsIdentity.h"
 #include "support/TestSupport.h"
 
 using namespace wcam;
+using test::allErrors;
+using test::requireConfig;
+using test::TempDir;
 
 namespace {
-
-const std::string kOrigin = "/etc/webrtc-camera/config.ini";
-
-std::string allErrors(const ConfigResult &result)
-{
-	std::string text;
-	for (const std::string &error : result.errors)
-		text += "\n  " + error;
-	return text;
-}
-
-Config requireConfig(const ConfigResult &result)
-{
-	INFO("errors:" << allErrors(result));
-	REQUIRE(result.errors.empty());
-	REQUIRE(result.config.has_value());
-	return *result.config;
-}
 
 /* Exactly one error, returned whole. */
 std::string singleError(const std::string &text)
 {
-	ConfigResult result = parseConfig(text, kOrigin);
+	ConfigResult result = parseConfig(text, test::kConfigOrigin);
 	INFO("config:\n" << text << "\nerrors:" << allErrors(result));
 	CHECK_FALSE(result.config.has_value());
 	REQUIRE(result.errors.size() == 1);
 	return result.errors[0];
 }
-
-class TempDir
-{
-public:
-	TempDir()
-	{
-		g_autofree char *dir = g_dir_make_tmp("wcam-security-XXXXXX", nullptr);
-		REQUIRE(dir);
-		path_ = dir;
-	}
-	~TempDir() { test::removeTree(path_); }
-
-	std::string write(const std::string &name, const std::string &contents)
-	{
-		std::string file = path_ + "/" + name;
-		REQUIRE(g_file_set_contents(file.c_str(), contents.data(), contents.size(), nullptr));
-		return file;
-	}
-	const std::string &path() const { return path_; }
-
-private:
-	std::string path_;
-};
 
 std::string sha512Hash(const std::string &password)
 {
@@ -107,21 +70,21 @@ TEST_CASE("security defaults: loopback until a user exists", "[config][security]
 	TempDir dir;
 	SECTION("a users_file that does not exist yet is no error: nobody can log in")
 	{
-		Config config = requireConfig(parseConfig("[security]\nusers_file = " + dir.path() + "/users\n", kOrigin));
+		Config config = requireConfig(parseConfig("[security]\nusers_file = " + dir.path() + "/users\n", test::kConfigOrigin));
 		CHECK(config.security.users.empty());
 		CHECK(config.security.loopbackOnly());
 	}
 	SECTION("an empty users_file value opens the camera explicitly")
 	{
-		Config config = requireConfig(parseConfig("[security]\nusers_file =\n", kOrigin));
+		Config config = requireConfig(parseConfig("[security]\nusers_file =\n", test::kConfigOrigin));
 		CHECK_FALSE(config.security.loopbackOnly());
 		CHECK_FALSE(config.security.authentication());
 	}
 	SECTION("upnp is a boolean")
 	{
-		CHECK(requireConfig(parseConfig("[network]\nupnp = yes\n", kOrigin)).network.upnp);
+		CHECK(requireConfig(parseConfig("[network]\nupnp = yes\n", test::kConfigOrigin)).network.upnp);
 		CHECK(singleError("[network]\nupnp = maybe\n") ==
-		      kOrigin + ":network.upnp: \"maybe\" is not a boolean; expected true/false, yes/no, on/off or 1/0");
+		      test::kConfigOrigin + ":network.upnp: \"maybe\" is not a boolean; expected true/false, yes/no, on/off or 1/0");
 	}
 }
 
@@ -136,7 +99,7 @@ TEST_CASE("users_file holds name:hash lines and nothing else", "[config][securit
 	{
 		std::string users = dir.write("users", "# webrtc-camera users\n\nalice:" + yescrypt +
 								"\nbob@home:" + sha512 + "\n");
-		Config config = requireConfig(parseConfig("[security]\nusers_file = " + users + "\n", kOrigin));
+		Config config = requireConfig(parseConfig("[security]\nusers_file = " + users + "\n", test::kConfigOrigin));
 		REQUIRE(config.security.users.size() == 2);
 		CHECK(config.security.users[0].name == "alice");
 		CHECK(config.security.users[0].hash == yescrypt);
@@ -175,10 +138,10 @@ TEST_CASE("users_file holds name:hash lines and nothing else", "[config][securit
 	SECTION("the path must be absolute and readable")
 	{
 		CHECK(singleError("[security]\nusers_file = users\n") ==
-		      kOrigin + ":security.users_file: \"users\" is not an absolute path; expected the absolute "
+		      test::kConfigOrigin + ":security.users_file: \"users\" is not an absolute path; expected the absolute "
 				"path of a file of name:hash lines, or empty");
 		CHECK(singleError("[security]\nusers_file = " + dir.path() + "\n") ==
-		      kOrigin + ":security.users_file: \"" + dir.path() +
+		      test::kConfigOrigin + ":security.users_file: \"" + dir.path() +
 			      "\" cannot be read: not a regular file; expected a file of name:hash lines "
 			      "readable by the service");
 	}
@@ -190,11 +153,11 @@ TEST_CASE("whep_tokens", "[config][security]")
 	std::string users = dir.write("users", "alice:" + newHash("pw") + "\n");
 	const std::string head = "[security]\nusers_file = " + users + "\nwhep_tokens = ";
 
-	Config config = requireConfig(parseConfig(head + "abcdefghijklmnop0123, Zx-._~+/Zx-._~+/Zx\n", kOrigin));
+	Config config = requireConfig(parseConfig(head + "abcdefghijklmnop0123, Zx-._~+/Zx-._~+/Zx\n", test::kConfigOrigin));
 	CHECK(config.security.whepTokens == std::vector<std::string>{ "abcdefghijklmnop0123", "Zx-._~+/Zx-._~+/Zx" });
 
 	std::string error = singleError(head + "short-secret\n");
-	CHECK(error == kOrigin + ":security.whep_tokens: token \"shor...\" has 12 characters; expected tokens of "
+	CHECK(error == test::kConfigOrigin + ":security.whep_tokens: token \"shor...\" has 12 characters; expected tokens of "
 			"16 to 256 characters from A-Z a-z 0-9 - . _ ~ + /, separated by commas, or empty for none");
 	CHECK(error.find("short-secret") == std::string::npos);
 	CHECK(singleError(head + "abcdefghijklmnop\"q\n").find("has a character outside the allowed set") !=
@@ -202,10 +165,10 @@ TEST_CASE("whep_tokens", "[config][security]")
 
 	SECTION("tokens without a user are ignored, and said so")
 	{
-		ConfigResult result = parseConfig("[security]\nusers_file =\nwhep_tokens = abcdefghijklmnop0123\n", kOrigin);
+		ConfigResult result = parseConfig("[security]\nusers_file =\nwhep_tokens = abcdefghijklmnop0123\n", test::kConfigOrigin);
 		requireConfig(result);
 		REQUIRE(result.warnings.size() == 1);
-		CHECK(result.warnings[0].rfind(kOrigin + ":security.whep_tokens: ignored while users_file has no user", 0) == 0);
+		CHECK(result.warnings[0].rfind(test::kConfigOrigin + ":security.whep_tokens: ignored while users_file has no user", 0) == 0);
 	}
 }
 
@@ -213,22 +176,22 @@ TEST_CASE("allowed_origins are origins in the browsers' form", "[config][securit
 {
 	Config config = requireConfig(parseConfig(
 		"[security]\nallowed_origins = HTTPS://Camera.Example.org:443, http://192.168.1.20:8080,"
-		" https://[FD00::1]:8443 http://ha.local/\n", kOrigin));
+		" https://[FD00::1]:8443 http://ha.local/\n", test::kConfigOrigin));
 	CHECK(config.security.allowedOrigins == std::vector<std::string>{
 		"https://camera.example.org", "http://192.168.1.20:8080", "https://[fd00::1]:8443", "http://ha.local" });
 
 	const std::string allowed = "; expected origins such as https://camera.example.org or http://192.168.1.20:8080 "
 				    "(scheme, host and port only), separated by commas, or empty";
 	CHECK(singleError("[security]\nallowed_origins = *\n") ==
-	      kOrigin + ":security.allowed_origins: \"*\" would let any web page in" + allowed);
+	      test::kConfigOrigin + ":security.allowed_origins: \"*\" would let any web page in" + allowed);
 	CHECK(singleError("[security]\nallowed_origins = null\n") ==
-	      kOrigin + ":security.allowed_origins: \"null\" would let any web page in" + allowed);
+	      test::kConfigOrigin + ":security.allowed_origins: \"null\" would let any web page in" + allowed);
 	CHECK(singleError("[security]\nallowed_origins = ftp://example.org\n") ==
-	      kOrigin + ":security.allowed_origins: \"ftp://example.org\" is not an http:// or https:// origin" + allowed);
+	      test::kConfigOrigin + ":security.allowed_origins: \"ftp://example.org\" is not an http:// or https:// origin" + allowed);
 	CHECK(singleError("[security]\nallowed_origins = example.org\n") ==
-	      kOrigin + ":security.allowed_origins: \"example.org\" is not an http:// or https:// origin" + allowed);
+	      test::kConfigOrigin + ":security.allowed_origins: \"example.org\" is not an http:// or https:// origin" + allowed);
 	CHECK(singleError("[security]\nallowed_origins = https://example.org/cam\n") ==
-	      kOrigin + ":security.allowed_origins: \"https://example.org/cam\" has more than a scheme, host and port" +
+	      test::kConfigOrigin + ":security.allowed_origins: \"https://example.org/cam\" has more than a scheme, host and port" +
 		      allowed);
 }
 
@@ -242,21 +205,21 @@ TEST_CASE("tls_certificate and tls_key", "[config][security]")
 	std::string other = DtlsIdentity::generate();
 	std::string otherKey = dir.write("other-key.pem", other.substr(other.find("-----BEGIN PRIVATE KEY")));
 
-	Config config = requireConfig(parseConfig("[security]\ntls_certificate = " + cert + "\ntls_key = " + key + "\n", kOrigin));
+	Config config = requireConfig(parseConfig("[security]\ntls_certificate = " + cert + "\ntls_key = " + key + "\n", test::kConfigOrigin));
 	CHECK(config.security.tls());
 
 	CHECK(singleError("[security]\ntls_certificate = " + cert + "\n") ==
-	      kOrigin + ":security.tls_key: is not set but tls_certificate is; set both tls_certificate and "
+	      test::kConfigOrigin + ":security.tls_key: is not set but tls_certificate is; set both tls_certificate and "
 			"tls_key, or neither");
 	CHECK(singleError("[security]\ntls_key = " + key + "\n") ==
-	      kOrigin + ":security.tls_certificate: is not set but tls_key is; set both tls_certificate and "
+	      test::kConfigOrigin + ":security.tls_certificate: is not set but tls_key is; set both tls_certificate and "
 			"tls_key, or neither");
 	CHECK(singleError("[security]\ntls_certificate = " + dir.path() + "/none.pem\ntls_key = " + key + "\n") ==
-	      kOrigin + ":security.tls_certificate: \"" + dir.path() +
+	      test::kConfigOrigin + ":security.tls_certificate: \"" + dir.path() +
 		      "/none.pem\" does not exist; expected the absolute path of a PEM certificate");
 	std::string mismatch = singleError("[security]\ntls_certificate = " + cert + "\ntls_key = " + otherKey + "\n");
-	CHECK(mismatch.rfind(kOrigin + ":security.tls_certificate: cannot be used with tls_key: ", 0) == 0);
+	CHECK(mismatch.rfind(test::kConfigOrigin + ":security.tls_certificate: cannot be used with tls_key: ", 0) == 0);
 	std::string garbage = dir.write("garbage.pem", "not a certificate\n");
 	CHECK(singleError("[security]\ntls_certificate = " + garbage + "\ntls_key = " + key + "\n")
-		      .rfind(kOrigin + ":security.tls_certificate: cannot be used with tls_key: ", 0) == 0);
+		      .rfind(test::kConfigOrigin + ":security.tls_certificate: cannot be used with tls_key: ", 0) == 0);
 }
