@@ -60,7 +60,7 @@ bool isP256(EVP_PKEY *key)
 
 } /* namespace */
 
-std::string DtlsIdentity::generate()
+std::string DtlsIdentity::generate(time_t now)
 {
 	KeyPtr key(EVP_EC_gen("P-256"));
 	CertPtr cert(X509_new());
@@ -74,8 +74,9 @@ std::string DtlsIdentity::generate()
 		return {};
 	X509_set_version(cert.get(), 2);
 	/* A day back, for viewers whose clock is behind the camera's. */
-	X509_gmtime_adj(X509_getm_notBefore(cert.get()), -24 * 3600);
-	X509_gmtime_adj(X509_getm_notAfter(cert.get()), kValidSeconds);
+	if (!X509_time_adj_ex(X509_getm_notBefore(cert.get()), -1, 0, &now) ||
+	    !X509_time_adj_ex(X509_getm_notAfter(cert.get()), 0, kValidSeconds, &now))
+		return {};
 	X509_NAME *name = X509_get_subject_name(cert.get());
 	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
 				   reinterpret_cast<const unsigned char *>("webrtc-camera"), -1, -1, 0);
@@ -97,8 +98,7 @@ bool DtlsIdentity::usable(const std::string &pem)
 	if (!cert || !key || !isP256(key.get()) || X509_check_private_key(cert.get(), key.get()) != 1)
 		return false;
 	time_t renewAt = time(nullptr) + kRenewBeforeSeconds;
-	return X509_cmp_time(X509_get0_notAfter(cert.get()), &renewAt) > 0 &&
-	       X509_cmp_current_time(X509_get0_notBefore(cert.get())) < 0;
+	return X509_cmp_time(X509_get0_notAfter(cert.get()), &renewAt) > 0;
 }
 
 std::string DtlsIdentity::fingerprint(const std::string &pem)

@@ -5,6 +5,7 @@
  */
 #pragma once
 
+#include <ctime>
 #include <string>
 
 namespace wcam {
@@ -21,10 +22,18 @@ public:
 	 */
 	static std::string loadOrCreate(const std::string &path, std::string &note);
 
-	/* A new certificate and key, both PEM, certificate first. */
-	static std::string generate();
+	/*
+	 * A new certificate and key, both PEM, certificate first, valid from
+	 * a day before `now` for a year.
+	 */
+	static std::string generate(time_t now = time(nullptr));
 
-	/* Whether `pem` is a usable pair: matching, P-256, valid for 30 days. */
+	/*
+	 * Whether `pem` is a usable pair: matching, P-256, valid for 30 more
+	 * days. A start in the future is fine: a Pi without a real-time clock
+	 * boots with its clock behind until NTP sets it, and remaking the
+	 * identity then would only change the fingerprint for nothing.
+	 */
 	static bool usable(const std::string &pem);
 
 	/* SHA-256 fingerprint of the certificate, as SDP writes it (AB:CD:...). */

@@ -80,6 +80,11 @@ TEST_CASE("an unusable kept identity is replaced, with a note naming the file", 
 	SECTION("garbage") {
 		REQUIRE(g_file_set_contents(path.c_str(), "not a certificate", -1, nullptr));
 	}
+	SECTION("one that expires within 30 days") {
+		std::string old = DtlsIdentity::generate(time(nullptr) - 340L * 24 * 3600);
+		CHECK_FALSE(DtlsIdentity::usable(old));
+		REQUIRE(g_file_set_contents(path.c_str(), old.c_str(), -1, nullptr));
+	}
 	SECTION("a certificate with another certificate's key") {
 		std::string a = DtlsIdentity::generate();
 		std::string b = DtlsIdentity::generate();
@@ -92,6 +97,18 @@ TEST_CASE("an unusable kept identity is replaced, with a note naming the file", 
 	CHECK(note.find(path) == 0);
 	CHECK(DtlsIdentity::usable(pem));
 	CHECK(readFile(path) == pem);
+}
+
+TEST_CASE("an identity made with a later clock is kept: a Pi boots behind until NTP", "[dtls]")
+{
+	TempDir dir;
+	std::string path = dir.path + "/dtls-identity.pem";
+	/* Made last run after NTP; this boot's clock is ten days behind that. */
+	std::string made = DtlsIdentity::generate(time(nullptr) + 10L * 24 * 3600);
+	REQUIRE(g_file_set_contents(path.c_str(), made.c_str(), -1, nullptr));
+	std::string note;
+	CHECK(DtlsIdentity::loadOrCreate(path, note) == made);
+	CHECK(note.empty());
 }
 
 TEST_CASE("with nowhere to keep it, the identity lasts for the run", "[dtls]")
