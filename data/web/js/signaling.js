@@ -7,7 +7,7 @@
  */
 import { wcam } from './state.js';
 
-/* Keep-alive; the server's shortest viewer_timeout (20 s) outlasts two. */
+/* Keep-alive, answered by pong: viewer_timeout (README, [network]) must outlast it. */
 export const PING_MS = 10000;
 const ICE_GRACE_MS = 4000;	/* "disconnected" often heals by itself */
 const CONNECT_TIMEOUT_MS = 20000;
