@@ -27,12 +27,13 @@
 #include "config/Preset.h"
 #include "core/PasswordHash.h"
 #include "core/TlsFiles.h"
+#include "pipeline/LatencyStampGeometry.h"
 
 namespace wcam {
 
 namespace {
 
-constexpr int kLatencyStampWidth = 608;
+constexpr int kLatencyStampWidth = kStampWidth;
 
 /* Where a value came from ("file:section.key" or "env:VAR") and its sink. */
 class Field

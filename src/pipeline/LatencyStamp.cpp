@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Latency stamp writer/reader and the pad probe that applies it to raw
- * video. The layout is fixed by shared/latency-stamp.md; the browser side
- * reads the same blocks from a canvas.
+ * video. The format is docs/latency-stamp.md; the browser side reads the
+ * same blocks from a canvas (data/web/js/latency-stamp.js).
  */
 #include "pipeline/LatencyStamp.h"
 
+#include <algorithm>
 #include <array>
 #include <mutex>
 
@@ -19,23 +20,18 @@ namespace wcam {
 
 namespace {
 
-constexpr uint8_t kWhite = 235;
-constexpr uint8_t kBlack = 16;
-constexpr uint8_t kNeutralChroma = 128;
-constexpr uint8_t kThreshold = 128;
+constexpr size_t kDataBlock = kStampHead.size();
+constexpr size_t kTailBlock = kDataBlock + 32;
+static_assert(kTailBlock + kStampTail.size() == kStampBlocks, "the stamp carries 32 bits");
 
-/* Guard 1 0 1 0, 32 data bits MSB first, guard 0 1. */
+/* The head guard, 32 data bits MSB first, the tail guard. */
 std::array<bool, kStampBlocks> stampBits(uint32_t millis)
 {
 	std::array<bool, kStampBlocks> bits{};
-	bits[0] = true;
-	bits[1] = false;
-	bits[2] = true;
-	bits[3] = false;
-	for (int i = 0; i < 32; i++)
-		bits[4 + i] = (millis >> (31 - i)) & 1;
-	bits[36] = false;
-	bits[37] = true;
+	std::copy(kStampHead.begin(), kStampHead.end(), bits.begin());
+	for (size_t i = 0; i < 32; i++)
+		bits[kDataBlock + i] = (millis >> (31 - i)) & 1;
+	std::copy(kStampTail.begin(), kStampTail.end(), bits.begin() + kTailBlock);
 	return bits;
 }
 
@@ -50,7 +46,7 @@ void neutraliseChroma(PlaneView plane, int xShift, int yShift)
 	for (int y = 0; y < rows; y++) {
 		uint8_t *row = plane.data + static_cast<ptrdiff_t>(y) * plane.stride;
 		for (int x = 0; x < columns; x++)
-			row[x * plane.pixelStride] = kNeutralChroma;
+			row[x * plane.pixelStride] = kStampNeutralChroma;
 	}
 }
 
@@ -209,7 +205,7 @@ bool writeLatencyStamp(uint32_t millis, PlaneView luma, int width, int height,
 	for (int y = 0; y < kStampBlock; y++) {
 		uint8_t *row = luma.data + static_cast<ptrdiff_t>(y) * luma.stride;
 		for (int block = 0; block < kStampBlocks; block++) {
-			uint8_t value = bits[block] ? kWhite : kBlack;
+			uint8_t value = bits[block] ? kStampWhite : kStampBlack;
 			int x0 = block * kStampBlock;
 			for (int x = x0; x < x0 + kStampBlock; x++)
 				row[x * luma.pixelStride] = value;
@@ -231,22 +227,29 @@ std::optional<uint32_t> readLatencyStamp(const uint8_t *luma, int stride,
 	std::array<bool, kStampBlocks> bits{};
 	for (int block = 0; block < kStampBlocks; block++) {
 		int x = block * kStampBlock + kStampBlock / 2;
-		bits[block] = row[x * pixelStride] >= kThreshold;
+		bits[block] = row[x * pixelStride] >= kStampThreshold;
 	}
 
-	if (!bits[0] || bits[1] || !bits[2] || bits[3] || bits[36] || !bits[37])
+	if (!std::equal(kStampHead.begin(), kStampHead.end(), bits.begin()) ||
+	    !std::equal(kStampTail.begin(), kStampTail.end(), bits.begin() + kTailBlock))
 		return std::nullopt;
 
 	uint32_t millis = 0;
-	for (int i = 0; i < 32; i++)
-		millis = (millis << 1) | (bits[4 + i] ? 1u : 0u);
+	for (size_t i = 0; i < 32; i++)
+		millis = (millis << 1) | (bits[kDataBlock + i] ? 1u : 0u);
 	return millis;
+}
+
+uint32_t stampMillis(int64_t realTimeUs)
+{
+	/* Milliseconds modulo 2^32: the reader subtracts modulo 2^32 too. */
+	return static_cast<uint32_t>(static_cast<uint64_t>(realTimeUs / 1000));
 }
 
 uint32_t wallClockMillis()
 {
 	/* g_get_real_time() is CLOCK_REALTIME in microseconds. */
-	return static_cast<uint32_t>(static_cast<uint64_t>(g_get_real_time() / 1000));
+	return stampMillis(g_get_real_time());
 }
 
 gulong attachLatencyStamper(GstPad *pad)

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The latency stamp (shared/latency-stamp.md): the capture wall-clock time
+ * The latency stamp (docs/latency-stamp.md): the capture wall-clock time
  * in milliseconds, written as 38 16x16 luma blocks in the top-left corner
  * of the raw frame, so a receiver can measure glass-to-glass latency from
- * the decoded picture alone.
+ * the decoded picture alone. The layout constants are generated from
+ * data/web/js/latency-stamp-geometry.json, which the viewer page reads.
  */
 #pragma once
 
@@ -13,11 +14,9 @@
 
 #include <gst/gst.h>
 
-namespace wcam {
+#include "pipeline/LatencyStampGeometry.h"
 
-constexpr int kStampBlock = 16;
-constexpr int kStampBlocks = 38;
-constexpr int kStampWidth = kStampBlock * kStampBlocks; /* 608 */
+namespace wcam {
 
 /*
  * Write the stamp into an 8-bit luma plane (and, when given, set the
@@ -42,6 +41,9 @@ std::optional<uint32_t> readLatencyStamp(const uint8_t *luma, int stride,
 
 /* Low 32 bits of CLOCK_REALTIME in milliseconds. */
 uint32_t wallClockMillis();
+
+/* What wallClockMillis() makes of a CLOCK_REALTIME reading in microseconds. */
+uint32_t stampMillis(int64_t realTimeUs);
 
 /*
  * Install a buffer probe on `pad` (raw video) that stamps every frame with

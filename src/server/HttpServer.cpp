@@ -6,7 +6,9 @@
 
 #include "core/Log.h"
 #include "core/TlsFiles.h"
+#if !SOUP_CHECK_VERSION(3, 8, 0)
 #include "server/WebSocketLimiter.h"
+#endif
 #include "signaling/Message.h"
 
 GST_DEBUG_CATEGORY_STATIC(wcam_server_debug);
@@ -330,7 +332,8 @@ void HttpServer::serveFile(SoupServerMessage *message, const char *path)
 
 /*
  * The upgrade done by hand rather than with soup_server_add_websocket_handler,
- * so the connection's input can go through the WebSocketLimiter.
+ * so that before libsoup 3.8 the connection's input can go through the
+ * WebSocketLimiter; 3.8 caps a fragmented message itself.
  */
 void HttpServer::onWebSocketRequest(SoupServer *, SoupServerMessage *message, const char *,
 				    GHashTable *, gpointer data)
@@ -355,10 +358,16 @@ void HttpServer::onWebSocketRequest(SoupServer *, SoupServerMessage *message, co
 		G_CALLBACK(+[](SoupServerMessage *msg, gpointer ptr) {
 			auto *up = static_cast<Upgrade *>(ptr);
 			g_autoptr(GIOStream) base = soup_server_message_steal_connection(msg);
-			g_autoptr(GIOStream) limited = webSocketLimitStream(base, kMaxMessageSize);
 			GUri *uri = soup_server_message_get_uri(msg);
+#if SOUP_CHECK_VERSION(3, 8, 0)
+			g_autoptr(SoupWebsocketConnection) connection = soup_websocket_connection_new(
+				base, uri, SOUP_WEBSOCKET_CONNECTION_SERVER, nullptr, nullptr, nullptr);
+			soup_websocket_connection_set_max_total_message_size(connection, kMaxMessageSize);
+#else
+			g_autoptr(GIOStream) limited = webSocketLimitStream(base, kMaxMessageSize);
 			g_autoptr(SoupWebsocketConnection) connection = soup_websocket_connection_new(
 				limited, uri, SOUP_WEBSOCKET_CONNECTION_SERVER, nullptr, nullptr, nullptr);
+#endif
 			up->server->acceptWebSocket(connection, up->remote);
 		}),
 		upgrade, [](gpointer ptr, GClosure *) { delete static_cast<Upgrade *>(ptr); },

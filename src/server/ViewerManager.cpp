@@ -55,7 +55,7 @@ ViewerBranch::Options ViewerManager::branchOptionsFrom(const Config &config) con
 }
 
 Viewer *ViewerManager::create(Viewer::Kind kind, const std::string &remote, Viewer::Events events,
-			      RemovedCallback onRemoved, ProtocolError &error)
+			      RemovedCallback onRemoved, ProtocolError &error, std::string id)
 {
 	if (static_cast<int>(viewers_.size()) >= maxViewers_) {
 		error = { "busy", "the camera already has its maximum of " +
@@ -73,9 +73,8 @@ Viewer *ViewerManager::create(Viewer::Kind kind, const std::string &remote, View
 		return nullptr;
 	}
 
-	/* 122 random bits: an id seen nowhere cannot be guessed. */
-	g_autofree char *uuid = g_uuid_string_random();
-	std::string id = uuid;
+	if (id.empty())
+		id = newId();
 	std::string idCopy = id;
 	/* Removal happens later on the main loop: never inside the viewer's own call. */
 	events.ended = [this, idCopy](const std::string &reason) {
@@ -88,6 +87,12 @@ Viewer *ViewerManager::create(Viewer::Kind kind, const std::string &remote, View
 	logInfo("viewer " + id + " joined (" + Viewer::toString(kind) + ")",
 		{ { "VIEWER_ID", id }, { "REMOTE_ADDR", remote }, { "VIEWERS", std::to_string(viewers_.size()) } });
 	return raw;
+}
+
+std::string ViewerManager::newId()
+{
+	g_autofree char *uuid = g_uuid_string_random();
+	return uuid;
 }
 
 Viewer *ViewerManager::find(const std::string &id) const

@@ -33,9 +33,14 @@ public:
 	/*
 	 * Admit a viewer, or return nullptr with `error` (busy). `onRemoved`
 	 * runs if the server ends it (timeout, ICE failure), not on remove().
+	 * `id` names it (unused by any viewer, present or leaving); empty
+	 * means a new random one.
 	 */
 	Viewer *create(Viewer::Kind kind, const std::string &remote, Viewer::Events events,
-		       RemovedCallback onRemoved, ProtocolError &error);
+		       RemovedCallback onRemoved, ProtocolError &error, std::string id = {});
+
+	/* A fresh viewer id: 122 random bits, so one seen nowhere cannot be guessed. */
+	static std::string newId();
 
 	Viewer *find(const std::string &id) const;
 

@@ -11,7 +11,7 @@ WebSocketClient::WebSocketClient(SoupWebsocketConnection *connection, std::strin
 				 int64_t idleTimeoutUs, std::function<void(WebSocketClient *)> closed)
 	: connection_(GObjectPtr<SoupWebsocketConnection>::retain(connection)),
 	  remote_(std::move(remote)), viewers_(viewers), iceServers_(std::move(iceServers)),
-	  closed_(std::move(closed)), idleTimeoutUs_(idleTimeoutUs),
+	  closed_(std::move(closed)), connectionId_(ViewerManager::newId()), idleTimeoutUs_(idleTimeoutUs),
 	  lastMessageUs_(g_get_monotonic_time())
 {
 	idleTimer_.reset(g_timeout_add_seconds(1, [](gpointer data) -> gboolean {
@@ -42,6 +42,9 @@ WebSocketClient::WebSocketClient(SoupWebsocketConnection *connection, std::strin
 		G_CALLBACK(+[](SoupWebsocketConnection *, gpointer data) {
 			static_cast<WebSocketClient *>(data)->onClosed();
 		}), this);
+
+	/* The protocol's first message, before the client says anything. */
+	send(welcomeMessage(connectionId_, iceServers_));
 }
 
 WebSocketClient::~WebSocketClient()
@@ -156,15 +159,23 @@ void WebSocketClient::startViewer()
 		send(byeMessage(reason));
 	};
 
+	/*
+	 * The id `welcome` gave names the first stream. A stream started again
+	 * needs another: the one it replaces may still be leaving the pipeline
+	 * under its name.
+	 */
+	std::string id = connectionId_;
+	if (++streams_ > 1)
+		id += "-" + std::to_string(streams_);
+
 	ProtocolError error;
 	Viewer *viewer = viewers_.create(Viewer::Kind::WebSocket, remote_, std::move(events),
-					 onRemoved, error);
+					 onRemoved, error, id);
 	if (!viewer) {
 		send(errorMessage(error));
 		return;
 	}
 	viewerId_ = viewer->id();
-	send(welcomeMessage(viewerId_, iceServers_));
 
 	std::string why;
 	if (!viewer->startOffer(why)) {

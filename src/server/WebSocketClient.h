@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * One /ws connection: parses the browser's messages (signaling/Message.h)
- * and drives at most one viewer at a time. A bad message gets an error
- * reply on this socket only. Main thread only.
+ * One /ws connection: says `welcome` as soon as it opens (README's
+ * protocol), parses the browser's messages (signaling/Message.h) and
+ * drives at most one viewer at a time. A bad message gets an error reply
+ * on this socket only. Main thread only.
  */
 #pragma once
 
@@ -44,7 +45,10 @@ private:
 	ViewerManager &viewers_;
 	std::vector<IceServer> iceServers_;
 	std::function<void(WebSocketClient *)> closed_;
-	std::string viewerId_;
+	/* Sent in `welcome`; the first stream's viewer id, later ones add "-2", "-3"... */
+	std::string connectionId_;
+	unsigned streams_ = 0;
+	std::string viewerId_; /* empty while no stream runs */
 	/* A socket that says nothing for this long is closed. */
 	int64_t idleTimeoutUs_;
 	int64_t lastMessageUs_;

@@ -4,7 +4,8 @@
  * fragmented over many frames, which it keeps appending to memory. This
  * GConverter sits on the incoming byte stream, follows the frame headers
  * and fails the stream once one message grows past the limit, so a
- * client cannot make the server buffer without bound.
+ * client cannot make the server buffer without bound. libsoup 3.8 does
+ * this itself (max-total-message-size): built only before it.
  */
 #pragma once
 

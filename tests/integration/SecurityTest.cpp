@@ -296,7 +296,7 @@ TEST_CASE("with users, nothing but /health is served without credentials", "[int
 
 	SECTION("the page, /stats and the websocket: HTTP Basic")
 	{
-		for (const char *path : { "/", "/app.js", "/stats" }) {
+		for (const char *path : { "/", "/js/main.js", "/stats" }) {
 			INFO(path);
 			Reply none = ask([&] { return request(port, get(port, path)); });
 			CHECK(none.status == 401);
@@ -475,6 +475,8 @@ TEST_CASE("websocket protocol errors are reported as README documents", "[integr
 			RawClient client(port);
 			if (!client.upgrade())
 				return std::string("no upgrade");
+			if (client.readText().find("\"type\":\"welcome\"") == std::string::npos)
+				return std::string("no welcome first");
 			std::string part(40000, ' ');
 			client.sendFrame(false, 0x1, "{\"type\":\"ping\",\"pad\":\"" + part);
 			client.sendFrame(true, 0x0, part + "\"}");
@@ -492,6 +494,8 @@ TEST_CASE("websocket protocol errors are reported as README documents", "[integr
 			RawClient client(port);
 			if (!client.upgrade())
 				return std::string("no upgrade");
+			if (client.readText().find("\"type\":\"welcome\"") == std::string::npos)
+				return std::string("no welcome first");
 			client.sendFrame(true, 0x1, "{\"type\":\"candidate\",\"candidate\":\"candidate:1 1 UDP 1 10.0.0.1 9 typ host\","
 						    "\"sdpMLineIndex\":18446744073709551616}");
 			return client.readText();

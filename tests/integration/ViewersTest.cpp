@@ -178,6 +178,8 @@ TEST_CASE("a websocket message fragmented past 64 KiB closes only that socket", 
 		RawClient ws(port);
 		if (!ws.upgrade())
 			return std::string("no upgrade");
+		if (ws.readText().find("\"type\":\"welcome\"") == std::string::npos)
+			return std::string("no welcome first");
 		ws.sendFrame(false, 0x1, "{\"type\":");
 		ws.sendFrame(false, 0x0, "\"pi");
 		ws.sendFrame(true, 0x0, "ng\"}");

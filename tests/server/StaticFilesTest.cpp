@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <catch2/catch.hpp>
 
+#include <regex>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -227,4 +231,48 @@ TEST_CASE("content types by extension", "[static]")
 	CHECK(StaticFiles::contentTypeFor("README") == "application/octet-stream");
 	CHECK(StaticFiles::contentTypeFor("dir.js/file") == "application/octet-stream");
 	CHECK(StaticFiles::contentTypeFor("") == "application/octet-stream");
+}
+
+TEST_CASE("the shipped viewer page: every module it loads is served as JavaScript", "[static]")
+{
+	/* Browsers refuse a module served with any other type. */
+	const std::string webRoot = std::string(WCAM_SOURCE_DIR) + "/data/web";
+	StaticFiles files(webRoot);
+
+	auto read = [&](const std::string &urlPath) {
+		auto file = files.resolve(urlPath);
+		INFO(urlPath);
+		REQUIRE(file);
+		g_autofree char *text = nullptr;
+		REQUIRE(g_file_get_contents(file->path.c_str(), &text, nullptr, nullptr));
+		return std::make_pair(*file, std::string(text));
+	};
+
+	auto [index, html] = read("/");
+	std::smatch match;
+	REQUIRE(std::regex_search(html, match, std::regex(R"(<script type="module" src="([^"]+)\")")));
+
+	/* Follow static imports from the entry point; fetch()ed data too. */
+	const std::regex importRe(R"((?:from|import)\s+'\./([^']+)')");
+	const std::regex urlRe(R"(new URL\('([^']+)', import\.meta\.url\))");
+	std::vector<std::string> pending{ "/" + match[1].str() };
+	std::set<std::string> seen;
+	while (!pending.empty()) {
+		std::string path = pending.back();
+		pending.pop_back();
+		if (!seen.insert(path).second)
+			continue;
+		auto [file, text] = read(path);
+		INFO(path);
+		CHECK(file.contentType == "text/javascript; charset=utf-8");
+		const std::string dir = path.substr(0, path.rfind('/') + 1);
+		for (auto it = std::sregex_iterator(text.begin(), text.end(), importRe); it != std::sregex_iterator(); ++it)
+			pending.push_back(dir + (*it)[1].str());
+		for (auto it = std::sregex_iterator(text.begin(), text.end(), urlRe); it != std::sregex_iterator(); ++it) {
+			auto [data, json] = read(dir + (*it)[1].str());
+			CHECK(data.contentType == "application/json; charset=utf-8");
+		}
+	}
+	/* main.js and the modules it wires together. */
+	CHECK(seen.size() >= 6);
 }

@@ -7,7 +7,7 @@
  *   ws     the viewer page's /ws signalling (server offers, trickle both ways)
  *   janus  Janus's HTTP API, janus.plugin.streaming "watch" (Janus offers;
  *          one Janus session, one plugin handle per viewer)
- * Every receiver gets jitterBufferTarget = 0, as data/web/app.js does.
+ * Every receiver gets jitterBufferTarget = 0, as the viewer page does (data/web/js/signaling.js).
  *
  * Per viewer it records the times (performance.now(), ms from that viewer's
  * start) of: (WHEP) the browser's offer ready, its ICE gathering complete;
@@ -15,7 +15,7 @@
  * connectionState "connected" (ICE + DTLS), the first frame presented
  * (first requestVideoFrameCallback), the first "fresh" frame (stamp latency
  * under 500 ms: a live picture, not a stored old keyframe). Per presented frame it reads the
- * latency stamp (shared/latency-stamp.md, same reader as app.js) and keeps
+ * latency stamp (docs/latency-stamp.md, same reader as data/web/js/latency-stamp.js) and keeps
  *   g2g        Date.now() at expectedDisplayTime - stamp   (capture -> on screen)
  *   capToPkt   timeOrigin + receiveTime - stamp            (capture -> last RTP
  *              packet of the frame received by the browser; rVFC metadata)
