@@ -12,6 +12,7 @@
  *
  * Server -> browser
  *   {"type":"welcome","id":"...","iceServers":[{urls,username,credential}]}
+ *       first, as soon as the socket opens
  *   {"type":"offer","sdp":"v=0..."}
  *   {"type":"candidate","candidate":"candidate:...","sdpMLineIndex":0}
  *   {"type":"pong"}

@@ -25,9 +25,10 @@
 'use strict';
 
 (() => {
-	const STAMP_BLOCK = 16;
-	const STAMP_BLOCKS = 38;
-	const STAMP_WIDTH = STAMP_BLOCK * STAMP_BLOCKS;
+	/* data/web/js/latency-stamp-geometry.json, set by viewers.mjs before this script. */
+	const GEOMETRY = window.wcamStampGeometry;
+	const STAMP_BLOCK = GEOMETRY.block;
+	const STAMP_WIDTH = STAMP_BLOCK * GEOMETRY.blocks;
 	/* A frame younger than this (stamp to display) is "fresh": a live picture, not a stored keyframe. */
 	const FRESH_MS = 500;
 
@@ -43,12 +44,13 @@
 		const row = v.ctx.getImageData(0, STAMP_BLOCK / 2, STAMP_WIDTH, 1).data;
 		const bit = (i) => {
 			const o = (i * STAMP_BLOCK + STAMP_BLOCK / 2) * 4;
-			return 0.299 * row[o] + 0.587 * row[o + 1] + 0.114 * row[o + 2] >= 128 ? 1 : 0;
+			return 0.299 * row[o] + 0.587 * row[o + 1] + 0.114 * row[o + 2] >= GEOMETRY.threshold ? 1 : 0;
 		};
-		if (bit(0) !== 1 || bit(1) !== 0 || bit(2) !== 1 || bit(3) !== 0 || bit(36) !== 0 || bit(37) !== 1)
+		const { head, tail, blocks } = GEOMETRY;
+		if (head.some((b, i) => bit(i) !== b) || tail.some((b, i) => bit(blocks - tail.length + i) !== b))
 			return null;
 		let stamp = 0;
-		for (let i = 4; i < 36; i++)
+		for (let i = head.length; i < blocks - tail.length; i++)
 			stamp = stamp * 2 + bit(i);
 		return stamp;
 	}

@@ -79,7 +79,8 @@ async function run(cfg) {
 		const page = context.pages()[0] || await context.newPage();
 		const errors = [];
 		page.on('pageerror', (e) => errors.push(e.message));
-		const script = fs.readFileSync(path.join(here, 'page.js'), 'utf8');
+		const geometry = fs.readFileSync(path.join(root, 'data/web/js/latency-stamp-geometry.json'), 'utf8');
+		const script = `window.wcamStampGeometry = ${geometry};\n` + fs.readFileSync(path.join(here, 'page.js'), 'utf8');
 		/*
 		 * A page of the server's own (its /health, Janus's /janus/info) with page.js added:
 		 * WHEP, /ws and Janus's API are then same-origin, and the page is in the private
