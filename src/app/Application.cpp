@@ -101,6 +101,7 @@ bool Application::start(std::string &error)
 	hostTimer_.reset(g_timeout_add_seconds(2, [](gpointer data) -> gboolean {
 		auto *self = static_cast<Application *>(data);
 		self->hostSample_ = self->hostStats_.sample();
+		self->viewers_->refreshStats();
 		self->trimMemory();
 		return G_SOURCE_CONTINUE;
 	}, this));

@@ -56,7 +56,7 @@ std::string branchOf(GstObject *object)
  * tee hands any error back to the camera and stops the stream for all.
  */
 struct BranchInput {
-	std::weak_ptr<char> alive;
+	Lifetime::Guard alive;
 	StreamPipeline::Callbacks *callbacks;
 	std::string branch;
 	std::atomic<bool> reported{ false };
@@ -70,8 +70,8 @@ GstFlowReturn isolate(GstPad *pad, GstFlowReturn ret)
 	auto *input = static_cast<BranchInput *>(pad->chaindata);
 	if (!input->reported.exchange(true)) {
 		std::string message = std::string("the viewer's stream failed: ") + gst_flow_get_name(ret);
-		postToMain([alive = input->alive, callbacks = input->callbacks, branch = input->branch, message]() {
-			if (!alive.expired() && callbacks->branchError)
+		postToMain(input->alive, [callbacks = input->callbacks, branch = input->branch, message]() {
+			if (callbacks->branchError)
 				callbacks->branchError(branch, message);
 		});
 	}
@@ -220,7 +220,7 @@ bool StreamPipeline::buildProducer(std::string &error)
 	 */
 	struct EosWatch {
 		StreamPipeline *self;
-		std::weak_ptr<char> alive;
+		Lifetime::Guard alive;
 		unsigned serial;
 	};
 	gst_pad_add_probe(src.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
@@ -228,13 +228,13 @@ bool StreamPipeline::buildProducer(std::string &error)
 			if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_EOS)
 				return GST_PAD_PROBE_OK;
 			auto *watch = static_cast<EosWatch *>(data);
-			postToMain([self = watch->self, alive = watch->alive, serial = watch->serial]() {
-				if (!alive.expired() && serial == self->producerSerial_)
+			postToMain(watch->alive, [self = watch->self, serial = watch->serial]() {
+				if (serial == self->producerSerial_)
 					self->recover("the camera/encoder stream ended");
 			});
 			return GST_PAD_PROBE_DROP;
 		},
-		new EosWatch{ this, lifetime_.weak(), serial },
+		new EosWatch{ this, lifetime_.guard(), serial },
 		[](gpointer data) { delete static_cast<EosWatch *>(data); });
 
 	if (latencyStamp_ && sourceCaps_) {
@@ -415,7 +415,7 @@ bool StreamPipeline::addBranch(GstElement *branch)
 	if (!teePad || !sink || !GST_IS_GHOST_PAD(sink.get()))
 		return false;
 
-	auto *input = new BranchInput{ lifetime_.weak(), &callbacks_, GST_OBJECT_NAME(branch) };
+	auto *input = new BranchInput{ lifetime_.guard(), &callbacks_, GST_OBJECT_NAME(branch) };
 	gst_pad_set_chain_function_full(sink.get(), isolatedChain, input,
 					[](gpointer data) { delete static_cast<BranchInput *>(data); });
 	gst_pad_set_chain_list_function_full(sink.get(), isolatedChainList, input, nullptr);
@@ -462,12 +462,11 @@ void StreamPipeline::removeBranch(GstElement *branch, std::function<void()> done
 	unsigned id = nextRemoval_++;
 	removals_[id] = Removal{ GstPtr<GstElement>::retain(branch), teePad, std::move(done) };
 	/* Owns nothing: dropped harmlessly if this pipeline is gone first. */
-	auto finish = [alive = lifetime_.weak(), this, id]() {
-		if (!alive.expired())
-			finishRemoval(id);
+	auto finish = [alive = lifetime_.guard(), this, id]() {
+		postToMain(alive, [this, id]() { finishRemoval(id); });
 	};
 	if (!teePad) {
-		postToMain(finish);
+		finish();
 		return;
 	}
 
@@ -480,7 +479,7 @@ void StreamPipeline::removeBranch(GstElement *branch, std::function<void()> done
 	}, new std::function<void()>(std::move(finish)), [](gpointer data) {
 		/* The probe is gone: the pad is unlinked (or the pipeline stopped). */
 		auto *work = static_cast<std::function<void()> *>(data);
-		postToMain(std::move(*work));
+		(*work)();
 		delete work;
 	});
 }
