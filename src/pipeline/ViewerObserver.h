@@ -6,9 +6,9 @@
  * client or the WHEP endpoint). Every call names the viewer, so one
  * observer can watch many.
  *
- * Thread contract: always called on the main thread, never from inside
- * the call that caused it is not promised (see each caller), and an
- * observer must outlive what it watches or stop it first.
+ * Thread contract: called on the main thread only, possibly from inside
+ * a call into what is watched (a refused answer signals its error at
+ * once). An observer outlives what it watches, or removes it first.
  */
 #pragma once
 
