@@ -197,7 +197,7 @@ void Viewer::connected(const std::string &)
 	branch_->openGate();
 	logInfo("viewer " + id_ + " connected", { { "VIEWER_ID", id_ }, { "REMOTE_ADDR", remote_ } });
 	/* Its first picture must not wait for the next scheduled keyframe. */
-	pipeline_.requestKeyframe("viewer joined", KeyframeLimiter::Reason::Join);
+	pipeline_.requestKeyframe("viewer joined", StreamPipeline::KeyframeReason::Join);
 	owner_.connected(id_);
 }
 

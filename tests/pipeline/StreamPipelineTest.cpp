@@ -237,3 +237,43 @@ TEST_CASE("a forced keyframe reaches viewers as one access unit", "[pipeline]")
 	CHECK(idrs >= 3);
 	CHECK(frames.size() > 30);
 }
+
+TEST_CASE("the encoder grants key unit requests at most one per interval", "[pipeline]")
+{
+	Config config;
+	config.camera.source = SourceKind::Test;
+	config.encoding.encoder = EncoderKind::X264;
+	config.camera.width = 160;
+	config.camera.height = 120;
+	config.encoding.keyframeInterval = 60; /* only forced keyframes in the run */
+	PipelineDescription description = describePipeline(config, SystemPlatform());
+	REQUIRE(description.error.empty());
+	StreamPipeline pipeline(description, false, {});
+	std::string error;
+	REQUIRE(pipeline.start(error));
+	REQUIRE(runUntil([&]() { return pipeline.flowing(); }, 10));
+	REQUIRE(pipeline.encoder());
+	guint64 interval = 0;
+	g_object_get(pipeline.encoder(), "min-force-key-unit-interval", &interval, nullptr);
+	CHECK(interval == 500 * GST_MSECOND);
+
+	/* A storm of repairs: one keyframe now, the rest held, never one per request. */
+	uint64_t keyframes = pipeline.stats().keyframes;
+	for (int i = 0; i < 10; i++)
+		pipeline.requestKeyframe("test storm");
+	REQUIRE(runUntil([&]() { return pipeline.stats().keyframeRequests >= 1; }, 5));
+	uint64_t granted = pipeline.stats().keyframeRequests;
+	CHECK(granted <= 2);
+	/* The held ones are granted once the interval passed, not dropped. */
+	CHECK(runUntil([&]() { return pipeline.stats().keyframes >= keyframes + 2; }, 5));
+	CHECK(pipeline.stats().keyframeRequests + pipeline.stats().keyframeRequestsSuppressed >= 10);
+
+	/* A join shortens the interval for a while, then the repair interval is back. */
+	pipeline.requestKeyframe("test join", StreamPipeline::KeyframeReason::Join);
+	g_object_get(pipeline.encoder(), "min-force-key-unit-interval", &interval, nullptr);
+	CHECK(interval == 150 * GST_MSECOND);
+	CHECK(runUntil([&]() {
+		g_object_get(pipeline.encoder(), "min-force-key-unit-interval", &interval, nullptr);
+		return interval == 500 * GST_MSECOND;
+	}, 5));
+}
