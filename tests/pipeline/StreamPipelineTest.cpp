@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -193,12 +194,33 @@ TEST_CASE("a forced keyframe reaches viewers as one access unit", "[pipeline]")
 	gst_pad_add_probe(sink.get(), GST_PAD_PROBE_TYPE_BUFFER, Recorder::record, &recorder, nullptr);
 	REQUIRE(pipeline.addBranch(branch.get()));
 
-	/* Three forced keyframes, further apart than the rate limit. */
+	/* Three forced keyframes, one after the other has been granted. */
 	for (int i = 0; i < 3; i++) {
-		runUntil([]() { return false; }, 0.7);
+		uint64_t granted = pipeline.stats().keyframeRequests;
 		pipeline.requestKeyframe("test");
+		REQUIRE(runUntil([&]() { return pipeline.stats().keyframeRequests > granted; }, 5));
 	}
-	runUntil([]() { return false; }, 0.7);
+	/* The last one reaches the branch, and enough frames to judge. */
+	auto framesAfter = [&recorder](guint32 after) {
+		std::lock_guard<std::mutex> guard(recorder.lock);
+		std::set<guint32> timestamps;
+		bool newer = false;
+		for (const Packet &packet : recorder.packets) {
+			timestamps.insert(packet.timestamp);
+			/* RTP time wraps: compare the difference. */
+			newer = newer || gint32(packet.timestamp - after) > 0;
+		}
+		return std::make_pair(timestamps.size(), newer);
+	};
+	guint32 last = 0;
+	{
+		std::lock_guard<std::mutex> guard(recorder.lock);
+		last = recorder.packets.empty() ? 0 : recorder.packets.back().timestamp;
+	}
+	REQUIRE(runUntil([&]() {
+		auto [count, newer] = framesAfter(last + 90000 / 5);
+		return count > 30 && newer;
+	}, 5));
 	bool done = false;
 	pipeline.removeBranch(branch.get(), [&]() { done = true; });
 	REQUIRE(runUntil([&]() { return done; }, 5));
