@@ -19,23 +19,31 @@
 #include "config/Config.h"
 #include "pipeline/Platform.h"
 #include "pipeline/StreamPipeline.h"
+#include "support/SmallPipeline.h"
 #include "support/TestSupport.h"
 
 using namespace wcam;
 using wcam::test::runUntil;
+using wcam::test::smallPipeline;
 
 namespace {
 
-PipelineDescription smallPipeline()
+/* What this machine runs by default (test pattern, x264enc), running, with forced keyframes only. */
+std::unique_ptr<StreamPipeline> forcedKeyframesOnly(int width, int height)
 {
-	PipelineDescription description;
-	description.producer =
-		"videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=30/1 ! "
-		"x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! h264parse";
-	description.fanout = "rtph264pay name=pay config-interval=-1 ! tee name=fanout allow-not-linked=true "
-			     "fanout. ! queue ! fakesink sync=false async=false";
-	description.launch = description.producer + " ! " + description.fanout;
-	return description;
+	Config config;
+	config.camera.source = SourceKind::Test;
+	config.encoding.encoder = EncoderKind::X264;
+	config.camera.width = width;
+	config.camera.height = height;
+	config.encoding.keyframeInterval = 60;
+	PipelineDescription description = describePipeline(config, SystemPlatform());
+	REQUIRE(description.error.empty());
+	auto pipeline = std::make_unique<StreamPipeline>(description, false, StreamPipeline::Callbacks{});
+	std::string error;
+	REQUIRE(pipeline->start(error));
+	REQUIRE(runUntil([&]() { return pipeline->flowing(); }, 10));
+	return pipeline;
 }
 
 /* What a viewer branch looks like to the pipeline: a bin with a "sink". */
@@ -173,20 +181,8 @@ TEST_CASE("a branch removed just before shutdown is finished by the destructor",
 
 TEST_CASE("a forced keyframe reaches viewers as one access unit", "[pipeline]")
 {
-	/* What this machine runs by default: test pattern, x264enc. */
-	Config config;
-	config.camera.source = SourceKind::Test;
-	config.encoding.encoder = EncoderKind::X264;
-	config.camera.width = 320;
-	config.camera.height = 240;
-	config.encoding.keyframeInterval = 60; /* only forced keyframes in the run */
-	PipelineDescription description = describePipeline(config, SystemPlatform());
-	REQUIRE(description.error.empty());
-
-	StreamPipeline pipeline(description, false, {});
-	std::string error;
-	REQUIRE(pipeline.start(error));
-	REQUIRE(runUntil([&]() { return pipeline.flowing(); }, 10));
+	std::unique_ptr<StreamPipeline> owned = forcedKeyframesOnly(320, 240);
+	StreamPipeline &pipeline = *owned;
 
 	GstPtr<GstElement> branch = makeBranch("viewer-k");
 	Recorder recorder;
@@ -262,18 +258,8 @@ TEST_CASE("a forced keyframe reaches viewers as one access unit", "[pipeline]")
 
 TEST_CASE("the encoder grants key unit requests at most one per interval", "[pipeline]")
 {
-	Config config;
-	config.camera.source = SourceKind::Test;
-	config.encoding.encoder = EncoderKind::X264;
-	config.camera.width = 160;
-	config.camera.height = 120;
-	config.encoding.keyframeInterval = 60; /* only forced keyframes in the run */
-	PipelineDescription description = describePipeline(config, SystemPlatform());
-	REQUIRE(description.error.empty());
-	StreamPipeline pipeline(description, false, {});
-	std::string error;
-	REQUIRE(pipeline.start(error));
-	REQUIRE(runUntil([&]() { return pipeline.flowing(); }, 10));
+	std::unique_ptr<StreamPipeline> owned = forcedKeyframesOnly(160, 120);
+	StreamPipeline &pipeline = *owned;
 	REQUIRE(pipeline.encoder());
 	guint64 interval = 0;
 	g_object_get(pipeline.encoder(), "min-force-key-unit-interval", &interval, nullptr);

@@ -11,24 +11,14 @@
 #include <gst/gst.h>
 
 #include "server/ViewerManager.h"
+#include "support/SmallPipeline.h"
 #include "support/TestSupport.h"
 
 using namespace wcam;
 using wcam::test::runUntil;
+using wcam::test::smallPipeline;
 
 namespace {
-
-PipelineDescription smallPipeline()
-{
-	PipelineDescription description;
-	description.producer =
-		"videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=30/1 ! "
-		"x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! h264parse";
-	description.fanout = "rtph264pay name=pay config-interval=-1 ! tee name=fanout allow-not-linked=true "
-			     "fanout. ! queue ! fakesink sync=false async=false";
-	description.launch = description.producer + " ! " + description.fanout;
-	return description;
-}
 
 /* Writes down what it hears. */
 class Owner : public ViewerObserver
