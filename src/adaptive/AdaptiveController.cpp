@@ -6,26 +6,22 @@
 
 #include "core/Log.h"
 #include "pipeline/EncoderControl.h"
-#include "server/ViewerManager.h"
 
 namespace wcam {
 
 namespace {
 
+/* The capsfilter ending the source chain of the running producer. */
 GstPtr<GstElement> sourceCaps(const StreamPipeline &pipeline)
 {
-	if (!pipeline.pipeline())
-		return {};
-	return GstPtr<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(pipeline.pipeline()), "source_caps"));
+	return pipeline.sourceCaps() ? GstPtr<GstElement>::retain(pipeline.sourceCaps()) : GstPtr<GstElement>();
 }
 
 } /* namespace */
 
-AdaptiveController::AdaptiveController(const AdaptiveLimits &limits, unsigned intervalMs,
-				       StreamPipeline &pipeline, Sources sources)
-	: limits_(limits), intervalMs_(intervalMs), pipeline_(pipeline), sources_(std::move(sources)),
-	  capsControl_(sourceRenegotiates(pipeline)), startUs_(g_get_monotonic_time()),
-	  gate_(std::make_shared<Gate>())
+AdaptiveController::AdaptiveController(const AdaptiveLimits &limits, StreamPipeline &pipeline, Clock clock)
+	: limits_(limits), pipeline_(pipeline), clock_(std::move(clock)),
+	  capsControl_(sourceRenegotiates(pipeline)), startUs_(clock_()), gate_(std::make_shared<Gate>())
 {
 	limits_.canScale = limits_.canScale && capsControl_;
 	state_ = initialAdaptiveState(limits_);
@@ -33,36 +29,14 @@ AdaptiveController::AdaptiveController(const AdaptiveLimits &limits, unsigned in
 
 AdaptiveController::~AdaptiveController()
 {
-	timer_.reset();
 	if (gatePad_ && gateProbe_)
 		gst_pad_remove_probe(gatePad_.get(), gateProbe_);
 }
 
 bool AdaptiveController::sourceRenegotiates(const StreamPipeline &pipeline)
 {
-	GstPtr<GstElement> caps = sourceCaps(pipeline);
-	if (!caps)
-		return false;
-	/* The element feeding source_caps, behind any converters. */
-	GstPtr<GstPad> sink = GstPtr<GstPad>::adopt(gst_element_get_static_pad(caps.get(), "sink"));
-	GstPtr<GstPad> peer = GstPtr<GstPad>::adopt(sink ? gst_pad_get_peer(sink.get()) : nullptr);
-	if (!peer)
-		return false;
-	GstPtr<GstElement> upstream = GstPtr<GstElement>::adopt(gst_pad_get_parent_element(peer.get()));
-	GstElementFactory *factory = upstream ? gst_element_get_factory(upstream.get()) : nullptr;
-	return factory && g_str_equal(gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(factory)), "videotestsrc");
-}
-
-std::vector<ViewerSample> AdaptiveController::viewerSamples(const ViewerManager &viewers)
-{
-	std::vector<ViewerSample> samples;
-	viewers.forEach([&](const Viewer &viewer) {
-		if (viewer.state() != Viewer::State::Connected)
-			return;
-		const ViewerRtcStats &rtc = viewer.rtcStats();
-		samples.push_back({ viewer.id(), rtc.fractionLost, rtc.roundTripTime, rtc.jitter, rtc.remb });
-	});
-	return samples;
+	/* Only the test pattern; an override may end in anything. */
+	return pipeline.description().source.sourceKind == SourceKind::Test && pipeline.sourceCaps();
 }
 
 void AdaptiveController::start()
@@ -75,10 +49,6 @@ void AdaptiveController::start()
 			{ { "ADAPTIVE_TARGET", std::to_string(int(state_.target)) } });
 	else
 		logWarning("adaptive: the encoder's bitrate cannot be changed live; only the frame rate adapts");
-	timer_.reset(g_timeout_add(intervalMs_, [](gpointer data) -> gboolean {
-		static_cast<AdaptiveController *>(data)->tick();
-		return G_SOURCE_CONTINUE;
-	}, this));
 }
 
 void AdaptiveController::reapply()
@@ -121,27 +91,22 @@ void AdaptiveController::installFrameGate()
 	}, gate, [](gpointer data) { delete static_cast<std::shared_ptr<Gate> *>(data); });
 }
 
-void AdaptiveController::tick()
+void AdaptiveController::update(std::vector<ViewerSample> viewers, const HostSample &host)
 {
 	AdaptiveSnapshot snapshot;
-	snapshot.now = (g_get_monotonic_time() - startUs_) / 1e6;
-	if (sources_.viewers)
-		snapshot.viewers = sources_.viewers();
-	std::map<std::string, std::tuple<double, double, double>> reports;
+	snapshot.now = (clock_() - startUs_) / 1e6;
+	snapshot.viewers = std::move(viewers);
+	std::map<std::string, int64_t> reports;
 	for (ViewerSample &viewer : snapshot.viewers) {
-		auto report = std::make_tuple(viewer.fractionLost, viewer.rtt, viewer.jitter);
 		auto it = lastReports_.find(viewer.id);
-		viewer.fresh = it == lastReports_.end() || it->second != report;
-		reports[viewer.id] = report;
+		viewer.fresh = it == lastReports_.end() || it->second != viewer.reportUs;
+		reports[viewer.id] = viewer.reportUs;
 	}
 	lastReports_ = std::move(reports);
 	snapshot.sentBitrate = pipeline_.stats().bitrate;
-	if (sources_.host) {
-		HostSample host = sources_.host();
-		snapshot.cpuPercent = host.systemCpuPercent;
-		snapshot.temperature = host.temperatureCelsius;
-		snapshot.throttled = host.throttled;
-	}
+	snapshot.cpuPercent = host.systemCpuPercent;
+	snapshot.temperature = host.temperatureCelsius;
+	snapshot.throttled = host.throttled;
 
 	AdaptiveResult result = decideAdaptive(limits_, state_, snapshot);
 	state_ = std::move(result.state);
@@ -220,7 +185,7 @@ AdaptiveStatus AdaptiveController::status() const
 	s.levels = int(ladder.size());
 	s.format = ladder[std::min<size_t>(state_.level, ladder.size() - 1)];
 	s.formatControl = capsControl_ ? "caps" : "frame-drop";
-	double now = (g_get_monotonic_time() - startUs_) / 1e6;
+	double now = (clock_() - startUs_) / 1e6;
 	s.lastChangeAgo = state_.lastChangeTime < 0 ? -1 : now - state_.lastChangeTime;
 	s.lastReason = state_.lastReason;
 	s.changes = state_.changes;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The adaptive quality controller at runtime: every interval it gathers a
- * snapshot (each connected viewer's RTCP figures and REMB, the encoder's
- * output, the host's CPU and temperature), asks decideAdaptive() and
- * applies the actions: the encoder bitrate, and the picture format.
+ * The adaptive quality controller at runtime: the stats clock hands it a
+ * sample every interval (each connected viewer's RTCP figures and REMB,
+ * the host's CPU and temperature); it adds the encoder's output, asks
+ * decideAdaptive() and applies the actions: the encoder bitrate, and the
+ * picture format.
  *
  * The format is changed on the source side. A videotestsrc renegotiates
  * when the source_caps capsfilter changes, so frame rate and size both go
@@ -13,27 +14,24 @@
  * frames before the encoder (same caps, fewer frames: less encoder and
  * network work, which is what a hot Pi needs) and the size never changes.
  *
- * Both data sources are functions so that tests can inject fakes.
+ * Time comes from an injected Clock, so tests run on simulated time.
  * Main thread only, apart from the frame gate probe.
  */
 #pragma once
 
 #include <atomic>
-#include <functional>
 #include <map>
 #include <memory>
 #include <string>
-#include <tuple>
 #include <vector>
 
 #include "adaptive/AdaptiveDecision.h"
+#include "core/Clock.h"
 #include "core/GlibPtr.h"
 #include "pipeline/StreamPipeline.h"
 #include "system/HostStats.h"
 
 namespace wcam {
-
-class ViewerManager;
 
 struct AdaptiveStatus {
 	bool enabled = false;
@@ -57,23 +55,21 @@ struct AdaptiveStatus {
 class AdaptiveController
 {
 public:
-	struct Sources {
-		std::function<std::vector<ViewerSample>()> viewers;
-		std::function<HostSample()> host;
-	};
-
-	AdaptiveController(const AdaptiveLimits &limits, unsigned intervalMs, StreamPipeline &pipeline,
-			   Sources sources);
+	AdaptiveController(const AdaptiveLimits &limits, StreamPipeline &pipeline,
+			   Clock clock = monotonicClock());
 	~AdaptiveController();
 
 	AdaptiveController(const AdaptiveController &) = delete;
 	AdaptiveController &operator=(const AdaptiveController &) = delete;
 
-	/* Apply the start bitrate and begin ticking. */
+	/* Apply the start bitrate (and the frame gate). */
 	void start();
 
-	/* One decision now (the timer calls this). */
-	void tick();
+	/*
+	 * One decision on a sample of the connected viewers and the host (the
+	 * stats clock calls this every interval).
+	 */
+	void update(std::vector<ViewerSample> viewers, const HostSample &host);
 
 	/*
 	 * The camera/encoder part was rebuilt with its configured settings:
@@ -92,9 +88,6 @@ public:
 	const AdaptiveState &state() const { return state_; }
 	const AdaptiveLimits &limits() const { return limits_; }
 
-	/* Connected viewers of `viewers` as samples. */
-	static std::vector<ViewerSample> viewerSamples(const ViewerManager &viewers);
-
 	/* Whether the pipeline's source renegotiates size and rate on new caps. */
 	static bool sourceRenegotiates(const StreamPipeline &pipeline);
 
@@ -104,14 +97,12 @@ private:
 	void installFrameGate();
 
 	AdaptiveLimits limits_;
-	unsigned intervalMs_;
 	StreamPipeline &pipeline_;
-	Sources sources_;
+	Clock clock_;
 	bool capsControl_;
 	AdaptiveState state_;
-	/* Each viewer's last report (loss, RTT, jitter), to tell fresh ones apart. */
-	std::map<std::string, std::tuple<double, double, double>> lastReports_;
-	SourceGuard timer_;
+	/* When each viewer's last receiver report arrived, to tell fresh ones apart. */
+	std::map<std::string, int64_t> lastReports_;
 	int64_t startUs_;
 
 	/* Frame gate: minimum spacing of frames in ns (0 = all), and its probe. */

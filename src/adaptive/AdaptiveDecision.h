@@ -36,6 +36,8 @@ struct ViewerSample {
 	double rtt = -1;	 /* seconds, -1 unknown */
 	double jitter = 0;	 /* seconds */
 	double remb = -1;	 /* bit/s the receiver estimates, -1 none */
+	/* When its receiver report arrived (monotonic µs, 0 none yet): the controller tells new ones apart. */
+	int64_t reportUs = 0;
 	/* A receiver report not seen before (stats are polled faster than RRs come). */
 	bool fresh = true;
 };

@@ -26,6 +26,22 @@ constexpr guint kSelfCheckTimeoutMs = 2000;
 constexpr int64_t kHttpGraceUs = 10 * G_USEC_PER_SEC;
 /* An outage this long, recovery attempts included, starves the watchdog. */
 constexpr int64_t kRecoveryGraceUs = 10 * G_USEC_PER_SEC;
+/* The stats clock without an adaptive controller to set its pace. */
+constexpr guint kStatsPeriodMs = 2000;
+
+/* The connected viewers' latest figures, as the controller takes them. */
+std::vector<ViewerSample> viewerSamples(const ViewerManager &viewers)
+{
+	std::vector<ViewerSample> samples;
+	viewers.forEach([&](const Viewer &viewer) {
+		if (viewer.state() != Viewer::State::Connected)
+			return;
+		const ViewerRtcStats &rtc = viewer.rtcStats();
+		samples.push_back({ viewer.id(), rtc.fractionLost, rtc.roundTripTime, rtc.jitter, rtc.remb,
+				    rtc.reportUs });
+	});
+	return samples;
+}
 
 } /* namespace */
 
@@ -38,7 +54,7 @@ Application::Application(Config config, const Platform &platform, int64_t proces
 Application::~Application()
 {
 	adaptive_.reset();
-	hostTimer_.reset();
+	statsTimer_.reset();
 	systemdTimer_.reset();
 	selfCheck_.reset();
 	if (readySent_)
@@ -98,21 +114,16 @@ bool Application::start(std::string &error)
 	selfCheck_ = std::make_unique<SelfCheck>(http_->bindAddress(), port(), config_.security.tls());
 
 	hostSample_ = hostStats_.sample();
-	hostTimer_.reset(g_timeout_add_seconds(2, [](gpointer data) -> gboolean {
-		auto *self = static_cast<Application *>(data);
-		self->hostSample_ = self->hostStats_.sample();
-		self->trimMemory();
-		return G_SOURCE_CONTINUE;
-	}, this));
-
 	if (config_.adaptive.enabled) {
-		AdaptiveController::Sources sources;
-		sources.viewers = [this]() { return AdaptiveController::viewerSamples(*viewers_); };
-		sources.host = [this]() { return hostSample_; };
-		adaptive_ = std::make_unique<AdaptiveController>(adaptiveLimits(config_), config_.adaptive.interval * 1000,
-								 *pipeline_, std::move(sources));
+		adaptive_ = std::make_unique<AdaptiveController>(adaptiveLimits(config_), *pipeline_);
 		adaptive_->start();
 	}
+	/* The one stats clock, at the controller's pace. */
+	guint statsMs = config_.adaptive.enabled ? guint(config_.adaptive.interval) * 1000 : kStatsPeriodMs;
+	statsTimer_.reset(g_timeout_add(statsMs, [](gpointer data) -> gboolean {
+		static_cast<Application *>(data)->sampleStats();
+		return G_SOURCE_CONTINUE;
+	}, this));
 
 	/*
 	 * READY=1 once frames flow; WATCHDOG=1 only while the service works
@@ -134,14 +145,27 @@ bool Application::start(std::string &error)
 
 AdaptiveLimits Application::adaptiveLimits(const Config &config) const
 {
-	bool hardware = pipeline_->encoder() &&
-			g_str_equal(GST_OBJECT_NAME(gst_element_get_factory(pipeline_->encoder())), "v4l2h264enc");
+	bool hardware = description_.encoder.encoderKind == EncoderKind::V4l2;
 	AdaptiveLimits limits = AdaptiveLimits::from(config.adaptive, config.camera, config.encoding.bitrate,
 						     hardware, true);
 	/* A scaled-down picture could no longer carry the latency stamp. */
 	if (config.debug.latencyStamp)
 		limits.minWidth = kStampWidth;
 	return limits;
+}
+
+/*
+ * main thread, every stats interval: the host now, the viewers' RTCP
+ * (asked now, in by the next tick) to the controller; /stats reads the
+ * same figures.
+ */
+void Application::sampleStats()
+{
+	hostSample_ = hostStats_.sample();
+	if (adaptive_)
+		adaptive_->update(viewerSamples(*viewers_), hostSample_);
+	viewers_->refreshStats();
+	trimMemory();
 }
 
 /*

@@ -65,6 +65,7 @@ private:
 	void announceReady();
 	void notifySystemd();
 	void trimMemory();
+	void sampleStats();
 
 	Config config_;
 	PipelineDescription description_;
@@ -76,7 +77,7 @@ private:
 	std::unique_ptr<SelfCheck> selfCheck_;
 	HostStats hostStats_;
 	HostSample hostSample_;
-	SourceGuard hostTimer_;
+	SourceGuard statsTimer_;
 	SourceGuard systemdTimer_;
 	bool readySent_ = false;
 	uint64_t trimmedAt_ = 0; /* departures at the last trim */

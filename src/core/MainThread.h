@@ -16,29 +16,37 @@ namespace wcam {
 void postToMain(std::function<void()> work);
 
 /*
- * Held by an object that receives posted work: weak() is captured by the
- * work and checked on the main thread before touching the object.
+ * Held by an object that receives posted work. The work holds guard()
+ * (a weak token, copyable into any thread's data) and runs only while
+ * the object lives: the one way work reaches an object on the main thread.
  */
 class Lifetime
 {
 public:
-	Lifetime() : token_(std::make_shared<char>(0)) {}
+	using Guard = std::weak_ptr<const char>;
+
+	Lifetime() : token_(std::make_shared<const char>(0)) {}
 	Lifetime(const Lifetime &) = delete;
 	Lifetime &operator=(const Lifetime &) = delete;
 
-	std::weak_ptr<char> weak() const { return token_; }
+	Guard guard() const { return token_; }
 
 private:
-	std::shared_ptr<char> token_;
+	std::shared_ptr<const char> token_;
 };
 
-/* Post `work` to run on the main thread only while `lifetime` exists. */
-inline void postToMain(const Lifetime &lifetime, std::function<void()> work)
+/* any thread: run `work` on the main thread, only if `guard`'s owner still lives then. */
+inline void postToMain(Lifetime::Guard guard, std::function<void()> work)
 {
-	postToMain([weak = lifetime.weak(), work = std::move(work)]() {
-		if (!weak.expired())
+	postToMain([guard = std::move(guard), work = std::move(work)]() {
+		if (!guard.expired())
 			work();
 	});
+}
+
+inline void postToMain(const Lifetime &lifetime, std::function<void()> work)
+{
+	postToMain(lifetime.guard(), std::move(work));
 }
 
 } /* namespace wcam */

@@ -69,14 +69,14 @@ ChainChoice libcameraChain(const Config &config, const std::string &camera,
 		description += " camera-name=" + quoted(camera);
 	/* NV12 is what the ISP produces and what v4l2h264enc takes directly. */
 	description += " ! " + sourceCaps(rawCaps(config, "NV12"));
-	return { description, "libcamera", std::move(reason) };
+	return { description, "libcamera", std::move(reason), SourceKind::Libcamera };
 }
 
 ChainChoice v4l2Chain(const Config &config, const std::string &device, std::string reason)
 {
 	std::string description = "v4l2src device=" + launchValue(device) + " ! " +
 				  sourceCaps(rawCaps(config, nullptr));
-	return { description, "v4l2", std::move(reason) };
+	return { description, "v4l2", std::move(reason), SourceKind::V4l2 };
 }
 
 ChainChoice testChain(const Config &config, std::string reason)
@@ -84,7 +84,7 @@ ChainChoice testChain(const Config &config, std::string reason)
 	/* A moving pattern, so a viewer can tell the stream is live. */
 	std::string description = "videotestsrc is-live=true pattern=smpte horizontal-speed=2 ! " +
 				  sourceCaps(rawCaps(config, "I420"));
-	return { description, "test", std::move(reason) };
+	return { description, "test", std::move(reason), SourceKind::Test };
 }
 
 ChainChoice failure(const char *kind, std::string reason)
@@ -228,7 +228,7 @@ ChainChoice v4l2Encoder(const Config &config, std::string reason)
 				  " ! video/x-h264,profile=(string)" +
 				  profileName(config.encoding.profile) + ",level=(string)" +
 				  levelName(config);
-	return { description, "v4l2", std::move(reason) };
+	return { description, "v4l2", std::move(reason), SourceKind::Auto, EncoderKind::V4l2 };
 }
 
 ChainChoice x264Encoder(const Config &config, std::string reason)
@@ -241,7 +241,7 @@ ChainChoice x264Encoder(const Config &config, std::string reason)
 		" key-int-max=" + std::to_string(keyframeFrames(config)) +
 		" bframes=0 b-adapt=false byte-stream=true ! video/x-h264,profile=(string)" +
 		profileName(config.encoding.profile);
-	return { description, "x264", std::move(reason) };
+	return { description, "x264", std::move(reason), SourceKind::Auto, EncoderKind::X264 };
 }
 
 ChainChoice openh264Encoder(const Config &config, std::string reason)
@@ -255,7 +255,7 @@ ChainChoice openh264Encoder(const Config &config, std::string reason)
 		reason += std::string(" (profile lowered from ") +
 			  profileName(config.encoding.profile) +
 			  " to constrained-baseline: openh264enc encodes baseline only)";
-	return { description, "openh264", std::move(reason) };
+	return { description, "openh264", std::move(reason), SourceKind::Auto, EncoderKind::OpenH264 };
 }
 
 } /* namespace */
@@ -353,7 +353,8 @@ PipelineDescription describePipeline(const Config &config, const Platform &platf
 	result.producer = result.source.description + " ! " + queue;
 
 	/* libcamera's NV12 goes into the Pi's encoder as is (zero-copy). */
-	bool direct = result.source.kind == "libcamera" && result.encoder.kind == "v4l2";
+	bool direct = result.source.sourceKind == SourceKind::Libcamera &&
+		      result.encoder.encoderKind == EncoderKind::V4l2;
 	if (!direct)
 		result.producer += std::string(" ! ") + kConvert;
 

@@ -26,6 +26,9 @@ struct ChainChoice {
 	std::string description; /* gst-launch fragment */
 	std::string kind;	 /* "libcamera", "v4l2", "test", "x264", "override", ... */
 	std::string reason;	 /* one line: why this was chosen */
+	/* Which of our chains it is (a source or an encoder); Auto: an override, or none. */
+	SourceKind sourceKind = SourceKind::Auto;
+	EncoderKind encoderKind = EncoderKind::Auto;
 };
 
 struct PipelineDescription {

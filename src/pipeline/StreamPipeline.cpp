@@ -15,7 +15,10 @@ namespace wcam {
 
 namespace {
 
-constexpr int64_t kKeyframeIntervalUs = 500000;
+/* GstVideoEncoder:min-force-key-unit-interval for repairs, and after a join. */
+constexpr guint64 kRepairKeyUnitNs = 500 * GST_MSECOND;
+constexpr guint64 kJoinKeyUnitNs = 150 * GST_MSECOND;
+constexpr guint kJoinWindowMs = 500;
 constexpr int64_t kFlowTimeoutUs = 2000000;
 
 /* A producer that delivered and then went quiet this long has stalled. */
@@ -56,7 +59,7 @@ std::string branchOf(GstObject *object)
  * tee hands any error back to the camera and stops the stream for all.
  */
 struct BranchInput {
-	std::weak_ptr<char> alive;
+	Lifetime::Guard alive;
 	StreamPipeline::Callbacks *callbacks;
 	std::string branch;
 	std::atomic<bool> reported{ false };
@@ -70,8 +73,8 @@ GstFlowReturn isolate(GstPad *pad, GstFlowReturn ret)
 	auto *input = static_cast<BranchInput *>(pad->chaindata);
 	if (!input->reported.exchange(true)) {
 		std::string message = std::string("the viewer's stream failed: ") + gst_flow_get_name(ret);
-		postToMain([alive = input->alive, callbacks = input->callbacks, branch = input->branch, message]() {
-			if (!alive.expired() && callbacks->branchError)
+		postToMain(input->alive, [callbacks = input->callbacks, branch = input->branch, message]() {
+			if (callbacks->branchError)
 				callbacks->branchError(branch, message);
 		});
 	}
@@ -93,7 +96,7 @@ GstFlowReturn isolatedChainList(GstPad *pad, GstObject *parent, GstBufferList *l
 StreamPipeline::StreamPipeline(PipelineDescription description, bool latencyStamp,
 			       Callbacks callbacks)
 	: description_(std::move(description)), latencyStamp_(latencyStamp),
-	  callbacks_(std::move(callbacks)), keyframes_(kKeyframeIntervalUs)
+	  callbacks_(std::move(callbacks))
 {
 	static gsize once = 0;
 	if (g_once_init_enter(&once)) {
@@ -107,7 +110,7 @@ StreamPipeline::~StreamPipeline()
 {
 	ticker_.reset();
 	rebuildTimer_.reset();
-	keyframeTimer_.reset();
+	joinWindow_.reset();
 	busWatch_.reset();
 	if (pipeline_)
 		gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
@@ -209,6 +212,7 @@ bool StreamPipeline::buildProducer(std::string &error)
 
 	producer_ = std::move(producer);
 	encoder_ = byName(bin, "encoder");
+	setKeyUnitInterval(joinWindow_ ? kJoinKeyUnitNs : kRepairKeyUnitNs);
 	sourceCaps_ = byName(bin, "source_caps");
 	producerStartUs_ = g_get_monotonic_time();
 	unsigned serial = ++producerSerial_;
@@ -220,7 +224,7 @@ bool StreamPipeline::buildProducer(std::string &error)
 	 */
 	struct EosWatch {
 		StreamPipeline *self;
-		std::weak_ptr<char> alive;
+		Lifetime::Guard alive;
 		unsigned serial;
 	};
 	gst_pad_add_probe(src.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
@@ -228,13 +232,13 @@ bool StreamPipeline::buildProducer(std::string &error)
 			if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) != GST_EVENT_EOS)
 				return GST_PAD_PROBE_OK;
 			auto *watch = static_cast<EosWatch *>(data);
-			postToMain([self = watch->self, alive = watch->alive, serial = watch->serial]() {
-				if (!alive.expired() && serial == self->producerSerial_)
+			postToMain(watch->alive, [self = watch->self, serial = watch->serial]() {
+				if (serial == self->producerSerial_)
 					self->recover("the camera/encoder stream ended");
 			});
 			return GST_PAD_PROBE_DROP;
 		},
-		new EosWatch{ this, lifetime_.weak(), serial },
+		new EosWatch{ this, lifetime_.guard(), serial },
 		[](gpointer data) { delete static_cast<EosWatch *>(data); });
 
 	if (latencyStamp_ && sourceCaps_) {
@@ -341,10 +345,25 @@ void StreamPipeline::installProbes()
 	 * asked for another keyframe. The payloader already sends SPS/PPS with
 	 * each IDR (config-interval=-1), so it needs nothing from this event.
 	 */
-	gst_pad_add_probe(paySink.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, [](GstPad *, GstPadProbeInfo *info, gpointer) {
+	gst_pad_add_probe(paySink.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, [](GstPad *, GstPadProbeInfo *info, gpointer data) {
 		GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
-		return gst_video_event_is_force_key_unit(event) ? GST_PAD_PROBE_DROP : GST_PAD_PROBE_OK;
-	}, nullptr, nullptr);
+		if (!gst_video_event_is_force_key_unit(event))
+			return GST_PAD_PROBE_OK;
+		/* The encoder forced a key unit: a request was granted. For /stats. */
+		static_cast<StreamPipeline *>(data)->keyUnitsGranted_++;
+		return GST_PAD_PROBE_DROP;
+	}, this, nullptr);
+
+	/*
+	 * streaming thread: every key unit request on its way to the encoder,
+	 * ours and the viewers' (webrtcbin turns PLI/FIR into one), through
+	 * the tee. The encoder rate-limits them; this only counts, for /stats.
+	 */
+	gst_pad_add_probe(paySink.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, [](GstPad *, GstPadProbeInfo *info, gpointer data) {
+		if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info)))
+			static_cast<StreamPipeline *>(data)->keyUnitsAsked_++;
+		return GST_PAD_PROBE_OK;
+	}, this, nullptr);
 }
 
 gboolean StreamPipeline::onBusMessage(GstBus *, GstMessage *message, gpointer data)
@@ -415,24 +434,10 @@ bool StreamPipeline::addBranch(GstElement *branch)
 	if (!teePad || !sink || !GST_IS_GHOST_PAD(sink.get()))
 		return false;
 
-	auto *input = new BranchInput{ lifetime_.weak(), &callbacks_, GST_OBJECT_NAME(branch) };
+	auto *input = new BranchInput{ lifetime_.guard(), &callbacks_, GST_OBJECT_NAME(branch) };
 	gst_pad_set_chain_function_full(sink.get(), isolatedChain, input,
 					[](gpointer data) { delete static_cast<BranchInput *>(data); });
 	gst_pad_set_chain_list_function_full(sink.get(), isolatedChainList, input, nullptr);
-
-	/*
-	 * streaming thread: webrtcbin turns a viewer's PLI/FIR into an upstream
-	 * force-key-unit event. Swallow it here and let the rate limiter decide
-	 * on the main thread, so many viewers cannot cause a keyframe storm.
-	 */
-	gst_pad_add_probe(teePad.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM, [](GstPad *, GstPadProbeInfo *info, gpointer data) {
-		GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
-		if (!gst_video_event_is_force_key_unit(event))
-			return GST_PAD_PROBE_OK;
-		auto *self = static_cast<StreamPipeline *>(data);
-		postToMain(self->lifetime_, [self]() { self->requestKeyframe("viewer PLI/FIR"); });
-		return GST_PAD_PROBE_DROP;
-	}, this, nullptr);
 
 	if (!gst_bin_add(GST_BIN(pipeline_.get()), branch)) {
 		gst_element_release_request_pad(tee_.get(), teePad.get());
@@ -462,12 +467,11 @@ void StreamPipeline::removeBranch(GstElement *branch, std::function<void()> done
 	unsigned id = nextRemoval_++;
 	removals_[id] = Removal{ GstPtr<GstElement>::retain(branch), teePad, std::move(done) };
 	/* Owns nothing: dropped harmlessly if this pipeline is gone first. */
-	auto finish = [alive = lifetime_.weak(), this, id]() {
-		if (!alive.expired())
-			finishRemoval(id);
+	auto finish = [alive = lifetime_.guard(), this, id]() {
+		postToMain(alive, [this, id]() { finishRemoval(id); });
 	};
 	if (!teePad) {
-		postToMain(finish);
+		finish();
 		return;
 	}
 
@@ -480,7 +484,7 @@ void StreamPipeline::removeBranch(GstElement *branch, std::function<void()> done
 	}, new std::function<void()>(std::move(finish)), [](gpointer data) {
 		/* The probe is gone: the pad is unlinked (or the pipeline stopped). */
 		auto *work = static_cast<std::function<void()> *>(data);
-		postToMain(std::move(*work));
+		(*work)();
 		delete work;
 	});
 }
@@ -504,23 +508,27 @@ void StreamPipeline::finishRemoval(unsigned id)
 		removal.done();
 }
 
-void StreamPipeline::requestKeyframe(const char *why, KeyframeLimiter::Reason reason)
+void StreamPipeline::requestKeyframe(const char *why, KeyframeReason reason)
 {
-	int64_t now = g_get_monotonic_time();
-	if (keyframes_.request(now, reason)) {
-		GST_DEBUG("key unit requested: %s", why);
-		sendKeyUnit();
-		return;
-	}
-	/* Deferred: on time, not at the next 100 ms tick (a join is waiting). */
-	keyframeTimer_.reset(g_timeout_add(guint(std::max<int64_t>(0, keyframes_.dueUs() - now) / 1000),
-		[](gpointer data) -> gboolean {
+	GST_DEBUG("key unit requested: %s", why);
+	if (reason == KeyframeReason::Join) {
+		/* Shorter spacing while viewers join; the repair spacing after the window. */
+		setKeyUnitInterval(kJoinKeyUnitNs);
+		joinWindow_.reset(g_timeout_add(kJoinWindowMs, [](gpointer data) -> gboolean {
 			auto *self = static_cast<StreamPipeline *>(data);
-			self->keyframeTimer_.release();
-			if (self->keyframes_.poll(g_get_monotonic_time()))
-				self->sendKeyUnit();
+			self->joinWindow_.release();
+			self->setKeyUnitInterval(kRepairKeyUnitNs);
 			return G_SOURCE_REMOVE;
 		}, this));
+	}
+	sendKeyUnit();
+}
+
+/* The encoder's own rate limit (GstVideoEncoder, GStreamer >= 1.18). */
+void StreamPipeline::setKeyUnitInterval(guint64 intervalNs)
+{
+	if (encoder_ && g_object_class_find_property(G_OBJECT_GET_CLASS(encoder_.get()), "min-force-key-unit-interval"))
+		g_object_set(encoder_.get(), "min-force-key-unit-interval", intervalNs, nullptr);
 }
 
 void StreamPipeline::sendKeyUnit()
@@ -552,10 +560,9 @@ void StreamPipeline::tick()
 			recover("no first frame within " + std::to_string(kFirstFrameUs / G_USEC_PER_SEC) + " s");
 		}
 	}
-	if (keyframes_.poll(now))
-		sendKeyUnit();
-	stats_.keyframeRequests = keyframes_.sent();
-	stats_.keyframeRequestsSuppressed = keyframes_.suppressed();
+	uint64_t granted = keyUnitsGranted_.load();
+	stats_.keyframeRequests = granted;
+	stats_.keyframeRequestsSuppressed = std::max(keyUnitsAsked_.load(), granted) - granted;
 
 	if (now - lastTickUs_ < 1000000)
 		return;

@@ -16,7 +16,6 @@
 
 #include "core/GlibPtr.h"
 #include "core/MainThread.h"
-#include "pipeline/KeyframeLimiter.h"
 #include "pipeline/PipelineDescription.h"
 
 namespace wcam {
@@ -28,8 +27,8 @@ struct StreamStats {
 	double bitrate = 0;  /* bits per second out of the encoder, last second */
 	uint64_t frames = 0; /* since start */
 	uint64_t keyframes = 0;
-	uint64_t keyframeRequests = 0; /* sent upstream (after rate limiting) */
-	uint64_t keyframeRequestsSuppressed = 0;
+	uint64_t keyframeRequests = 0; /* granted: keyframes the encoder forced */
+	uint64_t keyframeRequestsSuppressed = 0; /* asked for but merged into a granted one */
 };
 
 class StreamPipeline
@@ -55,8 +54,8 @@ public:
 
 	/*
 	 * Add a viewer branch (a bin with a "sink" ghost pad) and link it to a
-	 * new tee pad. The branch's upstream key unit requests are routed
-	 * through the rate limiter.
+	 * new tee pad. The branch's upstream key unit requests (PLI/FIR) go
+	 * to the encoder, which rate-limits them.
 	 */
 	bool addBranch(GstElement *branch);
 
@@ -67,9 +66,17 @@ public:
 	 */
 	void removeBranch(GstElement *branch, std::function<void()> done = {});
 
-	/* A viewer joined or asked for a picture: rate-limited key unit. */
-	void requestKeyframe(const char *why,
-			     KeyframeLimiter::Reason reason = KeyframeLimiter::Reason::Repair);
+	enum class KeyframeReason {
+		Join,	/* a viewer connected and sees nothing until a keyframe */
+		Repair, /* a viewer lost something */
+	};
+	/*
+	 * Ask the encoder for a key unit. GstVideoEncoder grants at most one
+	 * per min-force-key-unit-interval and holds the rest until then, so
+	 * many viewers cannot cause a keyframe storm: 500 ms apart for
+	 * repairs, 150 ms for the 500 ms after a join (its picture waits).
+	 */
+	void requestKeyframe(const char *why, KeyframeReason reason = KeyframeReason::Repair);
 
 	/*
 	 * The camera/encoder part failed or stalled: replace it with a fresh
@@ -109,6 +116,7 @@ private:
 	void finishRemoval(unsigned id);
 	void tick();
 	void sendKeyUnit();
+	void setKeyUnitInterval(guint64 intervalNs);
 
 	PipelineDescription description_;
 	bool latencyStamp_;
@@ -123,15 +131,16 @@ private:
 	SourceGuard busWatch_;
 	SourceGuard ticker_;
 	SourceGuard rebuildTimer_;
-	SourceGuard keyframeTimer_;
+	SourceGuard joinWindow_; /* while set, the encoder takes the join interval */
 
-	KeyframeLimiter keyframes_;
 	StreamStats stats_;
 
 	/* Written by the streaming thread, read by tick(). */
 	std::atomic<uint64_t> frameCount_{ 0 };
 	std::atomic<uint64_t> byteCount_{ 0 };
 	std::atomic<uint64_t> keyframeCount_{ 0 };
+	std::atomic<uint64_t> keyUnitsAsked_{ 0 };
+	std::atomic<uint64_t> keyUnitsGranted_{ 0 };
 	std::atomic<int64_t> lastFrameUs_{ 0 };
 	std::atomic<bool> firstFramePosted_{ false };
 

@@ -2,6 +2,7 @@
 #include "pipeline/ViewerBranch.h"
 
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <ifaddrs.h>
@@ -32,52 +33,53 @@ constexpr guint64 kQueueTimeNs = 200 * GST_MSECOND;
 constexpr int64_t kRembMaxAgeUs = 5 * G_USEC_PER_SEC;
 
 /*
- * What webrtcbin's threads may hold: a weak token and the target. The
- * target is dereferenced only on the main thread, after checking the token.
+ * Connect `handler` (a closure, freed with the connection) to `signal`.
+ * It runs on the emitting thread: it copies what it needs and posts the
+ * rest with postToMain(guard, ...).
  */
-struct Target {
-	std::weak_ptr<char> alive;
-	ViewerBranch *self;
-};
-
-void postTo(const Target &target, std::function<void(ViewerBranch *)> work)
+template<typename... Args>
+SignalConnection connectHandler(gpointer instance, const char *signal,
+				std::type_identity_t<std::function<void(gpointer, Args...)>> handler)
 {
-	postToMain([alive = target.alive, self = target.self, work = std::move(work)]() {
-		if (!alive.expired())
-			work(self);
-	});
+	using Handler = std::function<void(gpointer, Args...)>;
+	return SignalConnection(
+		instance, signal,
+		G_CALLBACK(+[](gpointer object, Args... args, gpointer data) {
+			(*static_cast<Handler *>(data))(object, args...);
+		}),
+		new Handler(std::move(handler)), [](gpointer data, GClosure *) { delete static_cast<Handler *>(data); });
 }
 
-/*
- * Follow one of webrtcbin's state properties. The notify handler runs on
- * webrtcbin's thread and only reads the value; `deliver` runs on the main
- * thread, and only while `alive` does.
- */
+/* Follow one of webrtcbin's state properties: read on its thread, delivered on the main one. */
 template<typename Enum>
-struct StateWatch {
-	std::weak_ptr<char> alive;
-	const char *property;
-	std::function<void(Enum)> deliver;
-};
-
-template<typename Enum>
-SignalConnection watchState(GstElement *webrtc, const char *property, std::weak_ptr<char> alive,
+SignalConnection watchState(GstElement *webrtc, const char *property, Lifetime::Guard guard,
 			    std::function<void(Enum)> deliver)
 {
 	std::string signal = std::string("notify::") + property;
-	auto *watch = new StateWatch<Enum>{ std::move(alive), property, std::move(deliver) };
-	return SignalConnection(
-		webrtc, signal.c_str(),
-		G_CALLBACK(+[](GObject *object, GParamSpec *, gpointer data) {
-			auto *w = static_cast<StateWatch<Enum> *>(data);
+	return connectHandler<GParamSpec *>(webrtc, signal.c_str(),
+		[property, guard, deliver](gpointer object, GParamSpec *) {
 			Enum value;
-			g_object_get(object, w->property, &value, nullptr);
-			postToMain([alive = w->alive, deliver = w->deliver, value]() {
-				if (!alive.expired())
-					deliver(value);
-			});
-		}),
-		watch, [](gpointer data, GClosure *) { delete static_cast<StateWatch<Enum> *>(data); });
+			g_object_get(object, property, &value, nullptr);
+			postToMain(guard, [deliver, value]() { deliver(value); });
+		});
+}
+
+/* Whether a compound RTCP packet carries a receiver report block (SR or RR). */
+bool hasReceptionReport(GstBuffer *buffer)
+{
+	GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+	if (!gst_rtcp_buffer_map(buffer, GST_MAP_READ, &rtcp))
+		return false;
+	bool found = false;
+	GstRTCPPacket packet;
+	for (gboolean more = gst_rtcp_buffer_get_first_packet(&rtcp, &packet); more && !found;
+	     more = gst_rtcp_packet_move_to_next(&packet)) {
+		GstRTCPType type = gst_rtcp_packet_get_type(&packet);
+		found = (type == GST_RTCP_TYPE_RR || type == GST_RTCP_TYPE_SR) &&
+			gst_rtcp_packet_get_rb_count(&packet) > 0;
+	}
+	gst_rtcp_buffer_unmap(&rtcp);
+	return found;
 }
 
 using PromiseHandler = std::function<void(const GstStructure *reply, const std::string &error)>;
@@ -344,8 +346,8 @@ void adjustElement(GstElement *element, const std::string &dtlsPem)
 
 } /* namespace */
 
-ViewerBranch::ViewerBranch(const std::string &name, const Options &options, Listener *listener)
-	: dtlsFingerprint_(DtlsIdentity::fingerprint(options.dtlsPem)), listener_(listener)
+ViewerBranch::ViewerBranch(const std::string &name, const Options &options, ViewerObserver &observer)
+	: dtlsFingerprint_(DtlsIdentity::fingerprint(options.dtlsPem)), name_(name), observer_(observer)
 {
 	static gsize once = 0;
 	if (g_once_init_enter(&once)) {
@@ -393,30 +395,71 @@ ViewerBranch::ViewerBranch(const std::string &name, const Options &options, List
 
 	configureIce(options);
 
-	auto *target = new Target{ lifetime_.weak(), this };
-	auto destroyTarget = [](gpointer data, GClosure *) { delete static_cast<Target *>(data); };
-
 	/* webrtcbin thread */
-	signals_.emplace_back(webrtc_.get(), "on-ice-candidate",
-		G_CALLBACK(+[](GstElement *, guint mline, char *candidate, gpointer data) {
+	signals_.push_back(connectHandler<guint, char *>(webrtc_.get(), "on-ice-candidate",
+		[guard = lifetime_.guard(), this](gpointer, guint mline, char *candidate) {
 			std::string text = candidate ? candidate : "";
-			postTo(*static_cast<Target *>(data), [mline, text](ViewerBranch *self) {
-				self->listener_->onLocalCandidate(mline, text);
-			});
-		}), target, destroyTarget);
+			postToMain(guard, [this, mline, text]() { observer_.candidate(name_, mline, text); });
+		}));
 
 	signals_.push_back(watchState<GstWebRTCICEConnectionState>(
-		webrtc_.get(), "ice-connection-state", lifetime_.weak(),
-		[this](GstWebRTCICEConnectionState state) { listener_->onIceConnectionState(state); }));
+		webrtc_.get(), "ice-connection-state", lifetime_.guard(),
+		[this](GstWebRTCICEConnectionState state) { onIceConnectionState(state); }));
 	signals_.push_back(watchState<GstWebRTCPeerConnectionState>(
-		webrtc_.get(), "connection-state", lifetime_.weak(),
-		[this](GstWebRTCPeerConnectionState state) { listener_->onConnectionState(state); }));
+		webrtc_.get(), "connection-state", lifetime_.guard(),
+		[this](GstWebRTCPeerConnectionState state) { onConnectionState(state); }));
 	signals_.push_back(watchState<GstWebRTCICEGatheringState>(
-		webrtc_.get(), "ice-gathering-state", lifetime_.weak(),
-		[this](GstWebRTCICEGatheringState state) {
-			if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
-				listener_->onGatheringComplete();
-		}));
+		webrtc_.get(), "ice-gathering-state", lifetime_.guard(),
+		[this](GstWebRTCICEGatheringState state) { onGatheringState(state); }));
+}
+
+/* main thread, as are the three below */
+void ViewerBranch::onIceConnectionState(GstWebRTCICEConnectionState state)
+{
+	switch (state) {
+	case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED:
+		observer_.ended(name_, "ICE failed");
+		break;
+	case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED:
+		iceLost_ = true;
+		observer_.disconnected(name_);
+		break;
+	case GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED:
+	case GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED:
+		/* Back after a loss; the first connection is the peer connection's to tell (DTLS too). */
+		if (iceLost_) {
+			iceLost_ = false;
+			observer_.connected(name_);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+void ViewerBranch::onConnectionState(GstWebRTCPeerConnectionState state)
+{
+	if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED)
+		observer_.connected(name_);
+	else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
+		observer_.ended(name_, "DTLS/ICE connection failed");
+}
+
+void ViewerBranch::onGatheringState(GstWebRTCICEGatheringState state)
+{
+	if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+		return;
+	gathered_ = true;
+	deliverAnswer();
+}
+
+void ViewerBranch::deliverAnswer()
+{
+	if (!answerDone_ || !localSet_ || !gathered_)
+		return;
+	SdpCallback done = std::move(answerDone_);
+	answerDone_ = nullptr;
+	done(localDescription(), "");
 }
 
 ViewerBranch::~ViewerBranch()
@@ -580,9 +623,9 @@ void ViewerBranch::setLocal(GstWebRTCSessionDescription *description, SdpCallbac
 	if (!dtlsFingerprint_.empty() && description->sdp)
 		setFingerprint(description->sdp, dtlsFingerprint_);
 	std::string text = descriptionText(description);
-	Target target{ lifetime_.weak(), this };
-	GstPromise *promise = makePromise([target, text, done](const GstStructure *, const std::string &error) {
-		postTo(target, [text, error, done](ViewerBranch *) { done(error.empty() ? text : "", error); });
+	GstPromise *promise = makePromise([guard = lifetime_.guard(), text, done](const GstStructure *,
+										  const std::string &error) {
+		postToMain(guard, [text, error, done]() { done(error.empty() ? text : "", error); });
 	});
 	g_signal_emit_by_name(webrtc_.get(), "set-local-description", description, promise);
 	gst_promise_unref(promise);
@@ -590,18 +633,16 @@ void ViewerBranch::setLocal(GstWebRTCSessionDescription *description, SdpCallbac
 
 void ViewerBranch::createOffer(SdpCallback done)
 {
-	Target target{ lifetime_.weak(), this };
-	GstPromise *promise = makePromise([target, done](const GstStructure *reply, const std::string &error) {
+	GstPromise *promise = makePromise([guard = lifetime_.guard(), this, done](const GstStructure *reply,
+										  const std::string &error) {
 		SessionDescriptionPtr offer = error.empty() ? replyDescription(reply, "offer") : nullptr;
 		if (!offer) {
 			std::string why = error.empty() ? "webrtcbin created no offer" : error;
-			postTo(target, [done, why](ViewerBranch *) { done("", why); });
+			postToMain(guard, [done, why]() { done("", why); });
 			return;
 		}
 		/* Freed with the work, also when the viewer is gone before it runs. */
-		postTo(target, [done, offer = std::move(offer)](ViewerBranch *self) {
-			self->setLocal(offer.get(), done);
-		});
+		postToMain(guard, [this, done, offer = std::move(offer)]() { setLocal(offer.get(), done); });
 	});
 	g_signal_emit_by_name(webrtc_.get(), "create-offer", nullptr, promise);
 	gst_promise_unref(promise);
@@ -609,17 +650,17 @@ void ViewerBranch::createOffer(SdpCallback done)
 
 void ViewerBranch::setRemoteAnswer(const std::string &sdp, DoneCallback done)
 {
-	Target target{ lifetime_.weak(), this };
 	SdpMessagePtr message = parseSdp(sdp);
 	if (!message) {
 		/* Callbacks always come from the main loop, never from in here. */
-		postTo(target, [done](ViewerBranch *) { done("the answer is not valid SDP"); });
+		postToMain(lifetime_, [done]() { done("the answer is not valid SDP"); });
 		return;
 	}
 	SessionDescriptionPtr answer = SessionDescriptionPtr::adopt(
 		gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, message.release()));
-	GstPromise *promise = makePromise([target, done](const GstStructure *, const std::string &error) {
-		postTo(target, [done, error](ViewerBranch *) { done(error); });
+	GstPromise *promise = makePromise([guard = lifetime_.guard(), done](const GstStructure *,
+									    const std::string &error) {
+		postToMain(guard, [done, error]() { done(error); });
 	});
 	g_signal_emit_by_name(webrtc_.get(), "set-remote-description", answer.get(), promise);
 	gst_promise_unref(promise);
@@ -627,36 +668,44 @@ void ViewerBranch::setRemoteAnswer(const std::string &sdp, DoneCallback done)
 
 void ViewerBranch::answerOffer(const std::string &sdp, SdpCallback done)
 {
-	Target target{ lifetime_.weak(), this };
 	SdpMessagePtr message = parseSdp(sdp);
 	if (!message) {
-		postTo(target, [done](ViewerBranch *) { done("", "the offer is not valid SDP"); });
+		postToMain(lifetime_, [done]() { done("", "the offer is not valid SDP"); });
 		return;
 	}
 	SessionDescriptionPtr offer = SessionDescriptionPtr::adopt(
 		gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, message.release()));
 
-	auto onAnswer = [target, done](const GstStructure *reply, const std::string &error) {
+	/* Once set locally, the answer waits for gathering to complete (deliverAnswer). */
+	SdpCallback answerSet = [this, done](const std::string &, const std::string &error) {
+		if (!error.empty()) {
+			done("", error);
+			return;
+		}
+		answerDone_ = done;
+		localSet_ = true;
+		deliverAnswer();
+	};
+	Lifetime::Guard guard = lifetime_.guard();
+	auto onAnswer = [guard, this, answerSet](const GstStructure *reply, const std::string &error) {
 		SessionDescriptionPtr answer = error.empty() ? replyDescription(reply, "answer") : nullptr;
 		if (!answer) {
 			std::string why = error.empty() ? "webrtcbin created no answer" : error;
-			postTo(target, [done, why](ViewerBranch *) { done("", why); });
+			postToMain(guard, [answerSet, why]() { answerSet("", why); });
 			return;
 		}
 		/* Freed with the work, also when the viewer is gone before it runs. */
-		postTo(target, [done, answer = std::move(answer)](ViewerBranch *self) {
-			self->setLocal(answer.get(), done);
-		});
+		postToMain(guard, [this, answerSet, answer = std::move(answer)]() { setLocal(answer.get(), answerSet); });
 	};
 
-	GstPromise *promise = makePromise([target, done, onAnswer](const GstStructure *, const std::string &error) {
-		postTo(target, [done, error, onAnswer](ViewerBranch *self) {
+	GstPromise *promise = makePromise([guard, this, done, onAnswer](const GstStructure *, const std::string &error) {
+		postToMain(guard, [this, done, error, onAnswer]() {
 			if (!error.empty()) {
 				done("", error);
 				return;
 			}
 			GstPromise *answerPromise = makePromise(onAnswer);
-			g_signal_emit_by_name(self->webrtc_.get(), "create-answer", nullptr, answerPromise);
+			g_signal_emit_by_name(webrtc_.get(), "create-answer", nullptr, answerPromise);
 			gst_promise_unref(answerPromise);
 		});
 	});
@@ -690,42 +739,45 @@ void ViewerBranch::watchRtcp()
 	g_signal_emit_by_name(rtpbin.get(), "get-internal-session", 0u, &session);
 	if (!session)
 		return;
-	auto *target = new Target{ lifetime_.weak(), this };
 	/*
 	 * RTCP receive thread: parse here (read only), hand the time and the
 	 * number over. A peer that is gone sends no RTCP, and a WHEP viewer
 	 * has no other sign of life.
 	 */
-	signals_.emplace_back(session, "on-receiving-rtcp",
-		G_CALLBACK(+[](GObject *, GstBuffer *buffer, gpointer data) {
+	signals_.push_back(connectHandler<GstBuffer *>(session, "on-receiving-rtcp",
+		[guard = lifetime_.guard(), this](gpointer, GstBuffer *buffer) {
 			std::optional<uint64_t> remb = findRemb(buffer);
+			bool report = hasReceptionReport(buffer);
 			int64_t at = g_get_monotonic_time();
-			postTo(*static_cast<Target *>(data), [remb, at](ViewerBranch *self) {
-				self->lastRtcpUs_ = at;
+			postToMain(guard, [this, remb, report, at]() {
+				lastRtcpUs_ = at;
+				if (report)
+					lastReportUs_ = at;
 				if (remb) {
-					self->remb_ = *remb;
-					self->rembAtUs_ = at;
+					remb_ = *remb;
+					rembAtUs_ = at;
 				}
 			});
-		}), target, [](gpointer data, GClosure *) { delete static_cast<Target *>(data); });
+		}));
 	g_object_unref(session);
 	rtcpWatched_ = true;
 }
 
-void ViewerBranch::requestStats(std::function<void(const ViewerRtcStats &)> done)
+void ViewerBranch::requestStats()
 {
 	if (!rtcpWatched_)
 		watchRtcp();
-	Target target{ lifetime_.weak(), this };
-	GstPromise *promise = makePromise([target, done](const GstStructure *reply, const std::string &error) {
+	GstPromise *promise = makePromise([guard = lifetime_.guard(), this](const GstStructure *reply,
+									    const std::string &error) {
 		if (!error.empty() || !reply)
 			return;
 		ViewerRtcStats stats = parseStats(reply);
-		postTo(target, [done, stats](ViewerBranch *self) {
+		postToMain(guard, [this, stats]() {
 			ViewerRtcStats withRemb = stats;
-			if (self->rembAtUs_ && g_get_monotonic_time() - self->rembAtUs_ < kRembMaxAgeUs)
-				withRemb.remb = double(self->remb_);
-			done(withRemb);
+			if (rembAtUs_ && g_get_monotonic_time() - rembAtUs_ < kRembMaxAgeUs)
+				withRemb.remb = double(remb_);
+			withRemb.reportUs = lastReportUs_;
+			observer_.stats(name_, withRemb);
 		});
 	});
 	g_signal_emit_by_name(webrtc_.get(), "get-stats", nullptr, promise);

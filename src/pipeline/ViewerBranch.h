@@ -4,6 +4,9 @@
  * (so a slow viewer drops its own packets instead of stalling the tee) and
  * a webrtcbin with one sendonly H.264 transceiver.
  *
+ * It tells its ViewerObserver (under its name) of local candidates,
+ * connected/disconnected, stats, and ended when ICE or DTLS failed.
+ *
  * Thread contract: public methods run on the main thread. webrtcbin calls
  * back from its own thread; those handlers copy what they need and post it
  * to the main thread, guarded by this object's Lifetime, so nothing here
@@ -25,35 +28,13 @@
 #include "core/GlibPtr.h"
 #include "core/MainThread.h"
 #include "pipeline/KeyframeGate.h"
+#include "pipeline/ViewerObserver.h"
 
 namespace wcam {
-
-struct ViewerRtcStats {
-	uint64_t bytesSent = 0;
-	uint64_t packetsSent = 0;
-	double roundTripTime = -1; /* seconds, -1 until RTCP arrived */
-	double fractionLost = 0;   /* 0..1 */
-	int64_t packetsLost = 0;
-	double jitter = 0; /* seconds */
-	uint64_t pliCount = 0;
-	uint64_t firCount = 0;
-	uint64_t nackCount = 0;
-	double remb = -1; /* bit/s the receiver estimates (REMB), -1 none lately */
-};
 
 class ViewerBranch
 {
 public:
-	class Listener
-	{
-	public:
-		virtual ~Listener() = default;
-		virtual void onLocalCandidate(unsigned mlineIndex, const std::string &candidate) = 0;
-		virtual void onIceConnectionState(GstWebRTCICEConnectionState state) = 0;
-		virtual void onConnectionState(GstWebRTCPeerConnectionState state) = 0;
-		virtual void onGatheringComplete() = 0;
-	};
-
 	struct Options {
 		std::vector<IceServer> iceServers;
 		/* IP literals or interface names; empty = libnice's default. */
@@ -68,7 +49,8 @@ public:
 	using SdpCallback = std::function<void(const std::string &sdp, const std::string &error)>;
 	using DoneCallback = std::function<void(const std::string &error)>;
 
-	ViewerBranch(const std::string &name, const Options &options, Listener *listener);
+	/* `observer` outlives the branch. */
+	ViewerBranch(const std::string &name, const Options &options, ViewerObserver &observer);
 	~ViewerBranch();
 
 	ViewerBranch(const ViewerBranch &) = delete;
@@ -96,7 +78,11 @@ public:
 	void createOffer(SdpCallback done);
 	void setRemoteAnswer(const std::string &sdp, DoneCallback done);
 
-	/* They offer (WHEP): set-remote-description + create-answer + set-local. */
+	/*
+	 * They offer (WHEP): set-remote-description + create-answer + set-local;
+	 * `done` gets the answer once gathering completed (WHEP has no trickle:
+	 * the answer carries every candidate).
+	 */
 	void answerOffer(const std::string &sdp, SdpCallback done);
 
 	void addRemoteCandidate(unsigned mlineIndex, const std::string &candidate);
@@ -104,7 +90,8 @@ public:
 	/* The local description with every candidate gathered so far. */
 	std::string localDescription() const;
 
-	void requestStats(std::function<void(const ViewerRtcStats &)> done);
+	/* Ask webrtcbin; the figures reach the observer's stats() later. */
+	void requestStats();
 
 	/*
 	 * When the peer's last RTCP packet arrived (monotonic µs): 0 none yet,
@@ -124,6 +111,10 @@ private:
 	/* Note the peer's RTCP (and its REMB) from the RTP session, once it exists. */
 	void watchRtcp();
 	void setLocal(GstWebRTCSessionDescription *description, SdpCallback done);
+	void onIceConnectionState(GstWebRTCICEConnectionState state);
+	void onConnectionState(GstWebRTCPeerConnectionState state);
+	void onGatheringState(GstWebRTCICEGatheringState state);
+	void deliverAnswer();
 
 	GstPtr<GstElement> bin_;
 	GstPtr<GstElement> queue_;
@@ -133,9 +124,16 @@ private:
 	std::unique_ptr<KeyframeGate> gate_;
 	std::string dtlsFingerprint_; /* of options' certificate; empty: webrtcbin's own */
 	std::vector<SignalConnection> signals_;
-	Listener *listener_;
+	std::string name_;
+	ViewerObserver &observer_;
+	bool iceLost_ = false; /* ICE disconnected since the last connected */
+	/* answerOffer: the answer goes once it is set and gathering completed. */
+	SdpCallback answerDone_;
+	bool localSet_ = false;
+	bool gathered_ = false;
 	bool rtcpWatched_ = false;
 	int64_t lastRtcpUs_ = 0;
+	int64_t lastReportUs_ = 0; /* the last RTCP with a receiver report */
 	uint64_t remb_ = 0;
 	int64_t rembAtUs_ = 0;
 	Lifetime lifetime_;

@@ -84,7 +84,7 @@ struct Authenticator::Job {
 	/* The message ended meanwhile (server going down): nothing to resume. */
 	bool finished = false;
 	SignalConnection finishedSignal;
-	std::weak_ptr<char> owner;
+	Lifetime::Guard owner;
 	Authenticator *self = nullptr;
 
 	~Job() { explicit_bzero(password.data(), password.size()); }
@@ -240,7 +240,7 @@ void Authenticator::verifyPending(SoupServerMessage *message)
 	job->user = login->user;
 	job->password = login->password;
 	job->cacheKey = cacheKey(login->user, login->password);
-	job->owner = lifetime_.weak();
+	job->owner = lifetime_.guard();
 	job->self = this;
 	auto it = std::find_if(users_.begin(), users_.end(), [&](const UserEntry &u) { return u.name == login->user; });
 	/* An unknown name costs the same as a known one: no hint which exist. */
@@ -262,10 +262,7 @@ void Authenticator::runJob(gpointer data, gpointer)
 	auto *job = static_cast<Job *>(data);
 	job->ok = verifyPassword(job->password, job->hash) && job->known;
 	explicit_bzero(job->password.data(), job->password.size());
-	postToMain([owner = job->owner, job]() {
-		if (!owner.expired())
-			job->self->finishJob(job);
-	});
+	postToMain(job->owner, [job]() { job->self->finishJob(job); });
 }
 
 void Authenticator::finishJob(Job *job)

@@ -13,12 +13,12 @@
 namespace wcam {
 
 Viewer::Viewer(std::string id, Kind kind, std::string remote, StreamPipeline &pipeline,
-	       const ViewerBranch::Options &options, Events events)
-	: id_(std::move(id)), kind_(kind), remote_(std::move(remote)), pipeline_(pipeline),
-	  events_(std::move(events))
+	       const ViewerBranch::Options &options, ViewerObserver &owner, Clock clock)
+	: id_(std::move(id)), kind_(kind), remote_(std::move(remote)), pipeline_(pipeline), owner_(owner),
+	  clock_(std::move(clock))
 {
-	createdUs_ = lastActivityUs_ = stateSinceUs_ = g_get_monotonic_time();
-	branch_ = std::make_unique<ViewerBranch>("viewer-" + id_, options, this);
+	createdUs_ = lastActivityUs_ = stateSinceUs_ = clock_();
+	branch_ = std::make_unique<ViewerBranch>("viewer-" + id_, options, static_cast<ViewerObserver &>(*this));
 }
 
 Viewer::~Viewer()
@@ -84,7 +84,7 @@ bool Viewer::startOffer(std::string &error)
 			fail("could not create an offer: " + err);
 			return;
 		}
-		events_.send(offerMessage(sdp));
+		owner_.signal(id_, offerMessage(sdp));
 	});
 	return true;
 }
@@ -139,41 +139,29 @@ bool Viewer::startWhep(const std::string &offerSdp, int payloadType, std::string
 {
 	if (!attach(payloadType, error))
 		return false;
-	branch_->answerOffer(offerSdp, [this](const std::string &, const std::string &err) {
+	/* WHEP without trickle: the branch answers once every candidate is in. */
+	branch_->answerOffer(offerSdp, [this](const std::string &sdp, const std::string &err) {
 		if (!err.empty()) {
-			if (!answered_) {
-				answered_ = true;
-				events_.answerReady("", "could not answer the offer: " + err);
-			}
+			owner_.answer(id_, "", "could not answer the offer: " + err);
 			fail("could not answer the offer: " + err);
 			return;
 		}
-		localSet_ = true;
-		deliverWhepAnswer();
+		owner_.answer(id_, sdp, "");
 	});
 	return true;
-}
-
-void Viewer::deliverWhepAnswer()
-{
-	/* WHEP without trickle: the answer must carry every candidate. */
-	if (answered_ || !localSet_ || !gathered_)
-		return;
-	answered_ = true;
-	events_.answerReady(branch_->localDescription(), "");
 }
 
 void Viewer::handleAnswer(const std::string &sdp)
 {
 	touch();
 	if (state_ != State::Negotiating) {
-		events_.send(errorMessage({ "bad-state", "no offer is waiting for an answer" }));
+		owner_.signal(id_, errorMessage({ "bad-state", "no offer is waiting for an answer" }));
 		return;
 	}
 	setState(State::Connecting);
 	branch_->setRemoteAnswer(sdp, [this](const std::string &err) {
 		if (!err.empty()) {
-			events_.send(errorMessage({ "bad-sdp", "the answer was refused: " + err }));
+			owner_.signal(id_, errorMessage({ "bad-sdp", "the answer was refused: " + err }));
 			fail("answer refused: " + err);
 		}
 	});
@@ -183,56 +171,51 @@ void Viewer::handleCandidate(unsigned mlineIndex, const std::string &candidate)
 {
 	touch();
 	if (state_ == State::New) {
-		events_.send(errorMessage({ "bad-state", "send start before candidates" }));
+		owner_.signal(id_, errorMessage({ "bad-state", "send start before candidates" }));
 		return;
 	}
 	branch_->addRemoteCandidate(mlineIndex, candidate);
 }
 
-void Viewer::onLocalCandidate(unsigned mlineIndex, const std::string &candidate)
+void Viewer::candidate(const std::string &, unsigned mlineIndex, const std::string &candidate)
 {
-	if (kind_ == Kind::WebSocket && events_.send)
-		events_.send(candidateMessage(candidate, mlineIndex));
+	if (kind_ == Kind::WebSocket)
+		owner_.signal(id_, candidateMessage(candidate, mlineIndex));
 }
 
-void Viewer::onGatheringComplete()
+void Viewer::connected(const std::string &)
 {
-	gathered_ = true;
-	if (kind_ == Kind::Whep)
-		deliverWhepAnswer();
-}
-
-void Viewer::onIceConnectionState(GstWebRTCICEConnectionState state)
-{
-	switch (state) {
-	case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED:
-		fail("ICE failed");
-		break;
-	case GST_WEBRTC_ICE_CONNECTION_STATE_DISCONNECTED:
-		if (state_ == State::Connected)
-			setState(State::Disconnected);
-		break;
-	case GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED:
-	case GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED:
-		if (state_ == State::Disconnected)
-			setState(State::Connected);
-		break;
-	default:
-		break;
-	}
-}
-
-void Viewer::onConnectionState(GstWebRTCPeerConnectionState state)
-{
-	if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && state_ != State::Connected) {
+	/* A failed viewer waits for its removal; it does not come back. */
+	if (state_ == State::Connected || state_ == State::Failed)
+		return;
+	/* ICE found the peer again: media never stopped flowing to it. */
+	if (state_ == State::Disconnected) {
 		setState(State::Connected);
-		branch_->openGate();
-		logInfo("viewer " + id_ + " connected", { { "VIEWER_ID", id_ }, { "REMOTE_ADDR", remote_ } });
-		/* Its first picture must not wait for the next scheduled keyframe. */
-		pipeline_.requestKeyframe("viewer joined", KeyframeLimiter::Reason::Join);
-	} else if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED) {
-		fail("DTLS/ICE connection failed");
+		return;
 	}
+	setState(State::Connected);
+	branch_->openGate();
+	logInfo("viewer " + id_ + " connected", { { "VIEWER_ID", id_ }, { "REMOTE_ADDR", remote_ } });
+	/* Its first picture must not wait for the next scheduled keyframe. */
+	pipeline_.requestKeyframe("viewer joined", StreamPipeline::KeyframeReason::Join);
+	owner_.connected(id_);
+}
+
+void Viewer::disconnected(const std::string &)
+{
+	if (state_ == State::Connected)
+		setState(State::Disconnected);
+}
+
+void Viewer::stats(const std::string &, const ViewerRtcStats &stats)
+{
+	stats_ = stats;
+	owner_.stats(id_, stats_);
+}
+
+void Viewer::ended(const std::string &, const std::string &reason)
+{
+	fail(reason);
 }
 
 void Viewer::setState(State state)
@@ -240,7 +223,7 @@ void Viewer::setState(State state)
 	if (state_ == state)
 		return;
 	state_ = state;
-	stateSinceUs_ = g_get_monotonic_time();
+	stateSinceUs_ = clock_();
 }
 
 void Viewer::fail(const std::string &reason)
@@ -248,8 +231,7 @@ void Viewer::fail(const std::string &reason)
 	if (state_ == State::Failed)
 		return;
 	setState(State::Failed);
-	if (events_.ended)
-		events_.ended(reason);
+	owner_.ended(id_, reason);
 }
 
 int64_t Viewer::rtcpSilenceUs(int64_t now) const
@@ -264,7 +246,7 @@ void Viewer::refreshStats()
 {
 	if (!attached_ || state_ == State::New)
 		return;
-	branch_->requestStats([this](const ViewerRtcStats &stats) { stats_ = stats; });
+	branch_->requestStats();
 }
 
 } /* namespace wcam */

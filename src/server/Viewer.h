@@ -2,7 +2,9 @@
 /*
  * One person watching: a viewer branch in the shared pipeline plus the
  * negotiation around it, for either signaling transport (the /ws
- * websocket, where we offer, or WHEP, where they offer). Main thread only.
+ * websocket, where we offer, or WHEP, where they offer). It watches its
+ * branch and tells its owner (a ViewerObserver) what the peer needs to
+ * hear and how the viewer fares. Main thread only.
  */
 #pragma once
 
@@ -11,28 +13,24 @@
 #include <memory>
 #include <string>
 
+#include "core/Clock.h"
 #include "pipeline/StreamPipeline.h"
 #include "pipeline/ViewerBranch.h"
 
 namespace wcam {
 
-class Viewer : public ViewerBranch::Listener
+class Viewer : private ViewerObserver
 {
 public:
 	enum class Kind { WebSocket, Whep };
 	enum class State { New, Negotiating, Connecting, Connected, Disconnected, Failed };
 
-	struct Events {
-		/* WebSocket viewers: a signaling message (JSON) for the peer. */
-		std::function<void(const std::string &json)> send;
-		/* WHEP viewers: the answer with all candidates, or an error. */
-		std::function<void(const std::string &sdp, const std::string &error)> answerReady;
-		/* The viewer cannot go on (ICE/DTLS failed...): remove it. */
-		std::function<void(const std::string &reason)> ended;
-	};
-
+	/*
+	 * `owner` hears signal (websocket), answer (WHEP), connected, stats
+	 * and ended (the viewer cannot go on: remove it); it outlives the viewer.
+	 */
 	Viewer(std::string id, Kind kind, std::string remote, StreamPipeline &pipeline,
-	       const ViewerBranch::Options &options, Events events);
+	       const ViewerBranch::Options &options, ViewerObserver &owner, Clock clock = monotonicClock());
 	~Viewer() override;
 
 	/* WebSocket: join the fan-out and send our offer. */
@@ -50,7 +48,7 @@ public:
 	void detach();
 
 	void refreshStats();
-	void touch() { lastActivityUs_ = g_get_monotonic_time(); }
+	void touch() { lastActivityUs_ = clock_(); }
 
 	const std::string &id() const { return id_; }
 	Kind kind() const { return kind_; }
@@ -70,21 +68,23 @@ public:
 	static int chooseH264Payload(const std::string &offerSdp, std::string &why);
 
 private:
-	void onLocalCandidate(unsigned mlineIndex, const std::string &candidate) override;
-	void onIceConnectionState(GstWebRTCICEConnectionState state) override;
-	void onConnectionState(GstWebRTCPeerConnectionState state) override;
-	void onGatheringComplete() override;
+	/* What the branch tells (its id is the branch name: ignored). */
+	void candidate(const std::string &, unsigned mlineIndex, const std::string &candidate) override;
+	void connected(const std::string &) override;
+	void disconnected(const std::string &) override;
+	void stats(const std::string &, const ViewerRtcStats &stats) override;
+	void ended(const std::string &, const std::string &reason) override;
 
 	bool attach(int payloadType, std::string &error);
 	void setState(State state);
 	void fail(const std::string &reason);
-	void deliverWhepAnswer();
 
 	std::string id_;
 	Kind kind_;
 	std::string remote_;
 	StreamPipeline &pipeline_;
-	Events events_;
+	ViewerObserver &owner_;
+	Clock clock_;
 	std::unique_ptr<ViewerBranch> branch_;
 	bool attached_ = false;
 
@@ -93,11 +93,6 @@ private:
 	int64_t lastActivityUs_;
 	int64_t stateSinceUs_;
 	ViewerRtcStats stats_;
-
-	/* WHEP: the answer goes out once it is set and gathering completed. */
-	bool localSet_ = false;
-	bool gathered_ = false;
-	bool answered_ = false;
 };
 
 } /* namespace wcam */

@@ -23,14 +23,14 @@ constexpr int64_t kMinRtcpSilenceUs = 15 * G_USEC_PER_SEC;
 
 } /* namespace */
 
-ViewerManager::ViewerManager(StreamPipeline &pipeline, const Config &config, std::string dtlsPem)
+ViewerManager::ViewerManager(StreamPipeline &pipeline, const Config &config, std::string dtlsPem, Clock clock)
 	: pipeline_(pipeline), maxViewers_(config.network.maxViewers),
 	  maxPerAddress_(config.network.maxViewersPerAddress),
 	  timeoutUs_(int64_t(config.network.viewerTimeout) * G_USEC_PER_SEC),
-	  dtlsPem_(std::move(dtlsPem)), branchOptions_(branchOptionsFrom(config))
+	  dtlsPem_(std::move(dtlsPem)), branchOptions_(branchOptionsFrom(config)), clock_(std::move(clock))
 {
 	ticker_.reset(g_timeout_add(kTickMs, [](gpointer data) -> gboolean {
-		static_cast<ViewerManager *>(data)->tick();
+		static_cast<ViewerManager *>(data)->expire();
 		return G_SOURCE_CONTINUE;
 	}, this));
 }
@@ -54,8 +54,8 @@ ViewerBranch::Options ViewerManager::branchOptionsFrom(const Config &config) con
 	return { config.network.iceServers, config.network.iceAddresses, dtlsPem_, config.network.upnp };
 }
 
-Viewer *ViewerManager::create(Viewer::Kind kind, const std::string &remote, Viewer::Events events,
-			      RemovedCallback onRemoved, ProtocolError &error, std::string id)
+Viewer *ViewerManager::create(Viewer::Kind kind, const std::string &remote, ViewerObserver &owner,
+			      ProtocolError &error, std::string id)
 {
 	if (static_cast<int>(viewers_.size()) >= maxViewers_) {
 		error = { "busy", "the camera already has its maximum of " +
@@ -75,17 +75,14 @@ Viewer *ViewerManager::create(Viewer::Kind kind, const std::string &remote, View
 
 	if (id.empty())
 		id = newId();
-	std::string idCopy = id;
-	/* Removal happens later on the main loop: never inside the viewer's own call. */
-	events.ended = [this, idCopy](const std::string &reason) {
-		postToMain(lifetime_, [this, idCopy, reason]() { end(idCopy, reason); });
-	};
 
-	auto viewer = std::make_unique<Viewer>(id, kind, remote, pipeline_, branchOptions_, std::move(events));
+	auto viewer = std::make_unique<Viewer>(id, kind, remote, pipeline_, branchOptions_,
+					       static_cast<ViewerObserver &>(*this), clock_);
 	Viewer *raw = viewer.get();
-	viewers_[id] = Entry{ std::move(viewer), std::move(onRemoved) };
+	viewers_[id] = Entry{ std::move(viewer), &owner };
 	logInfo("viewer " + id + " joined (" + Viewer::toString(kind) + ")",
 		{ { "VIEWER_ID", id }, { "REMOTE_ADDR", remote }, { "VIEWERS", std::to_string(viewers_.size()) } });
+	owner.joined(id);
 	return raw;
 }
 
@@ -109,7 +106,7 @@ void ViewerManager::remove(const std::string &id, const std::string &reason)
 	std::unique_ptr<Viewer> viewer = std::move(it->second.viewer);
 	viewers_.erase(it);
 	departures_++;
-	double seconds = (g_get_monotonic_time() - viewer->createdUs()) / 1e6;
+	double seconds = (clock_() - viewer->createdUs()) / 1e6;
 	logInfo("viewer " + id + " left: " + reason,
 		{ { "VIEWER_ID", id }, { "REMOTE_ADDR", viewer->remote() },
 		  { "DURATION_S", std::to_string(seconds) },
@@ -123,10 +120,51 @@ void ViewerManager::end(const std::string &id, const std::string &reason)
 	auto it = viewers_.find(id);
 	if (it == viewers_.end())
 		return;
-	RemovedCallback callback = it->second.onRemoved;
+	ViewerObserver *owner = it->second.owner;
 	remove(id, reason);
-	if (callback)
-		callback(reason);
+	owner->ended(id, reason);
+}
+
+ViewerObserver *ViewerManager::ownerOf(const std::string &id) const
+{
+	auto it = viewers_.find(id);
+	return it == viewers_.end() ? nullptr : it->second.owner;
+}
+
+void ViewerManager::signal(const std::string &id, const std::string &json)
+{
+	if (ViewerObserver *owner = ownerOf(id))
+		owner->signal(id, json);
+}
+
+void ViewerManager::answer(const std::string &id, const std::string &sdp, const std::string &error)
+{
+	if (ViewerObserver *owner = ownerOf(id))
+		owner->answer(id, sdp, error);
+}
+
+void ViewerManager::connected(const std::string &id)
+{
+	if (ViewerObserver *owner = ownerOf(id))
+		owner->connected(id);
+}
+
+void ViewerManager::stats(const std::string &id, const ViewerRtcStats &stats)
+{
+	if (ViewerObserver *owner = ownerOf(id))
+		owner->stats(id, stats);
+}
+
+void ViewerManager::ended(const std::string &id, const std::string &reason)
+{
+	/* Removal happens later on the main loop: never inside the viewer's own call. */
+	postToMain(lifetime_, [this, id, reason]() { end(id, reason); });
+}
+
+void ViewerManager::refreshStats()
+{
+	for (auto &[id, entry] : viewers_)
+		entry.viewer->refreshStats();
 }
 
 void ViewerManager::forEach(const std::function<void(const Viewer &)> &fn) const
@@ -136,13 +174,12 @@ void ViewerManager::forEach(const std::function<void(const Viewer &)> &fn) const
 }
 
 /* main thread */
-void ViewerManager::tick()
+void ViewerManager::expire()
 {
-	int64_t now = g_get_monotonic_time();
+	int64_t now = clock_();
 	std::vector<std::pair<std::string, std::string>> expired;
 	for (auto &[id, entry] : viewers_) {
 		Viewer &viewer = *entry.viewer;
-		viewer.refreshStats();
 		switch (viewer.state()) {
 		case Viewer::State::Connected:
 			/* A websocket viewer pings; silence means it vanished. */

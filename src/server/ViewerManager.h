@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Owns every Viewer: admission (max_viewers), ids, removal, timeouts for
- * viewers that never connect or go silent, and periodic RTCP stats.
+ * viewers that never connect or go silent. It watches every viewer and
+ * passes what it hears on to the viewer's owner; `ended` it handles
+ * first: the viewer is removed, then its owner told.
  * Main thread only.
  */
 #pragma once
@@ -13,6 +15,7 @@
 #include <string>
 
 #include "config/Config.h"
+#include "core/Clock.h"
 #include "core/GlibPtr.h"
 #include "core/MainThread.h"
 #include "server/Viewer.h"
@@ -20,24 +23,23 @@
 
 namespace wcam {
 
-class ViewerManager
+class ViewerManager : private ViewerObserver
 {
 public:
-	/* Called when a viewer is removed by the server, with the reason. */
-	using RemovedCallback = std::function<void(const std::string &reason)>;
-
 	/* `dtlsPem`: the certificate every viewer presents (empty: GStreamer's). */
-	ViewerManager(StreamPipeline &pipeline, const Config &config, std::string dtlsPem = {});
-	~ViewerManager();
+	ViewerManager(StreamPipeline &pipeline, const Config &config, std::string dtlsPem = {},
+		      Clock clock = monotonicClock());
+	~ViewerManager() override;
 
 	/*
-	 * Admit a viewer, or return nullptr with `error` (busy). `onRemoved`
-	 * runs if the server ends it (timeout, ICE failure), not on remove().
-	 * `id` names it (unused by any viewer, present or leaving); empty
-	 * means a new random one.
+	 * Admit a viewer, or return nullptr with `error` (busy). `owner` is
+	 * told joined at once, then the viewer's life; `ended` when the server
+	 * ends it (timeout, ICE failure), not on remove(). It must outlive the
+	 * viewer or remove it. `id` names it (unused by any viewer, present or
+	 * leaving); empty means a new random one.
 	 */
-	Viewer *create(Viewer::Kind kind, const std::string &remote, Viewer::Events events,
-		       RemovedCallback onRemoved, ProtocolError &error, std::string id = {});
+	Viewer *create(Viewer::Kind kind, const std::string &remote, ViewerObserver &owner,
+		       ProtocolError &error, std::string id = {});
 
 	/* A fresh viewer id: 122 random bits, so one seen nowhere cannot be guessed. */
 	static std::string newId();
@@ -47,8 +49,14 @@ public:
 	/* Remove now (the branch leaves the pipeline in the background). */
 	void remove(const std::string &id, const std::string &reason);
 
-	/* The server ends it: remove, then tell its owner through onRemoved. */
+	/* The server ends it: remove, then tell its owner (ended). */
 	void end(const std::string &id, const std::string &reason);
+
+	/* End viewers that did not connect in time or went silent (a timer calls this every 2 s). */
+	void expire();
+
+	/* Ask every negotiated viewer's webrtcbin; the figures arrive as stats() (the stats clock calls this). */
+	void refreshStats();
 
 	size_t count() const { return viewers_.size(); }
 	/* Viewers removed since start. */
@@ -63,7 +71,12 @@ public:
 private:
 	ViewerBranch::Options branchOptionsFrom(const Config &config) const;
 
-	void tick();
+	void signal(const std::string &id, const std::string &json) override;
+	void answer(const std::string &id, const std::string &sdp, const std::string &error) override;
+	void connected(const std::string &id) override;
+	void stats(const std::string &id, const ViewerRtcStats &stats) override;
+	void ended(const std::string &id, const std::string &reason) override;
+	ViewerObserver *ownerOf(const std::string &id) const;
 
 	StreamPipeline &pipeline_;
 	int maxViewers_;
@@ -71,9 +84,10 @@ private:
 	int64_t timeoutUs_;
 	std::string dtlsPem_;
 	ViewerBranch::Options branchOptions_;
+	Clock clock_;
 	struct Entry {
 		std::unique_ptr<Viewer> viewer;
-		RemovedCallback onRemoved;
+		ViewerObserver *owner;
 	};
 	std::map<std::string, Entry> viewers_;
 	uint64_t departures_ = 0;

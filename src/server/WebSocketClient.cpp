@@ -152,13 +152,6 @@ void WebSocketClient::startViewer()
 	/* A second start restarts: the old stream goes first. */
 	stopViewer("restarted by the viewer");
 
-	Viewer::Events events;
-	events.send = [this](const std::string &json) { send(json); };
-	auto onRemoved = [this](const std::string &reason) {
-		viewerId_.clear();
-		send(byeMessage(reason));
-	};
-
 	/*
 	 * The id `welcome` gave names the first stream. A stream started again
 	 * needs another: the one it replaces may still be leaving the pipeline
@@ -169,8 +162,7 @@ void WebSocketClient::startViewer()
 		id += "-" + std::to_string(streams_);
 
 	ProtocolError error;
-	Viewer *viewer = viewers_.create(Viewer::Kind::WebSocket, remote_, std::move(events),
-					 onRemoved, error, id);
+	Viewer *viewer = viewers_.create(Viewer::Kind::WebSocket, remote_, *this, error, id);
 	if (!viewer) {
 		send(errorMessage(error));
 		return;
@@ -182,6 +174,18 @@ void WebSocketClient::startViewer()
 		send(errorMessage({ "internal", why }));
 		stopViewer(why);
 	}
+}
+
+void WebSocketClient::signal(const std::string &, const std::string &json)
+{
+	send(json);
+}
+
+/* The server ended our viewer (it is gone already): tell the browser. */
+void WebSocketClient::ended(const std::string &, const std::string &reason)
+{
+	viewerId_.clear();
+	send(byeMessage(reason));
 }
 
 void WebSocketClient::stopViewer(const std::string &reason)

@@ -19,13 +19,13 @@
 
 namespace wcam {
 
-class WebSocketClient
+class WebSocketClient : private ViewerObserver
 {
 public:
 	WebSocketClient(SoupWebsocketConnection *connection, std::string remote,
 			ViewerManager &viewers, std::vector<IceServer> iceServers, int64_t idleTimeoutUs,
 			std::function<void(WebSocketClient *)> closed);
-	~WebSocketClient();
+	~WebSocketClient() override;
 
 	WebSocketClient(const WebSocketClient &) = delete;
 	WebSocketClient &operator=(const WebSocketClient &) = delete;
@@ -39,6 +39,10 @@ private:
 	void send(const std::string &json);
 	void startViewer();
 	void stopViewer(const std::string &reason);
+
+	/* Our viewer's life (ViewerObserver). */
+	void signal(const std::string &id, const std::string &json) override;
+	void ended(const std::string &id, const std::string &reason) override;
 
 	GObjectPtr<SoupWebsocketConnection> connection_;
 	std::string remote_;

@@ -31,7 +31,21 @@ WhepEndpoint::~WhepEndpoint()
 	for (auto &[id, message] : pending_) {
 		setText(message.get(), SOUP_STATUS_SERVICE_UNAVAILABLE, "server shutting down\n");
 		soup_server_message_unpause(message.get());
+		viewers_.remove(id, "server shutting down");
 	}
+	/* They report to us: none may outlive us. */
+	for (auto &[secret, session] : sessions_)
+		viewers_.remove(session.viewerId, "server shutting down");
+}
+
+void WhepEndpoint::answer(const std::string &id, const std::string &sdp, const std::string &error)
+{
+	respond(id, sdp, error);
+}
+
+void WhepEndpoint::ended(const std::string &id, const std::string &reason)
+{
+	respond(id, "", reason);
 }
 
 void WhepEndpoint::handle(SoupServerMessage *message, const char *path)
@@ -92,19 +106,8 @@ void WhepEndpoint::post(SoupServerMessage *message)
 	}
 
 	g_autofree char *remote = g_strdup(soup_server_message_get_remote_host(message));
-	Viewer::Events events;
-	/* The id is known only after create(); both callbacks share it. */
-	auto idSlot = std::make_shared<std::string>();
-	events.answerReady = [this, idSlot](const std::string &sdp, const std::string &error) {
-		respond(*idSlot, sdp, error);
-	};
-	auto onRemoved = [this, idSlot](const std::string &reason) {
-		respond(*idSlot, "", reason);
-	};
-
 	ProtocolError error;
-	Viewer *viewer = viewers_.create(Viewer::Kind::Whep, remote ? remote : "", std::move(events),
-					 onRemoved, error);
+	Viewer *viewer = viewers_.create(Viewer::Kind::Whep, remote ? remote : "", *this, error);
 	if (!viewer) {
 		soup_message_headers_replace(soup_server_message_get_response_headers(message), "Retry-After", "10");
 		/* 429 (libsoup 3.2 has no name for it): this client holds too many. */
@@ -112,7 +115,6 @@ void WhepEndpoint::post(SoupServerMessage *message)
 			error.message + "\n");
 		return;
 	}
-	*idSlot = viewer->id();
 	forgetEnded();
 	pending_[viewer->id()] = GObjectPtr<SoupServerMessage>::retain(message);
 	soup_server_message_pause(message);

@@ -19,11 +19,11 @@
 
 namespace wcam {
 
-class WhepEndpoint
+class WhepEndpoint : private ViewerObserver
 {
 public:
 	WhepEndpoint(ViewerManager &viewers, const AccessPolicy &access);
-	~WhepEndpoint();
+	~WhepEndpoint() override;
 
 	/* `path` is /whep or /whep/<id>. */
 	void handle(SoupServerMessage *message, const char *path);
@@ -34,6 +34,10 @@ private:
 	void post(SoupServerMessage *message);
 	void remove(SoupServerMessage *message, const std::string &secret);
 	void respond(const std::string &id, const std::string &sdp, const std::string &error);
+
+	/* Our viewers' lives (ViewerObserver): answer, or ended before it. */
+	void answer(const std::string &id, const std::string &sdp, const std::string &error) override;
+	void ended(const std::string &id, const std::string &reason) override;
 	void forgetEnded();
 
 	ViewerManager &viewers_;

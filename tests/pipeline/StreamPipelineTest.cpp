@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,23 +19,31 @@
 #include "config/Config.h"
 #include "pipeline/Platform.h"
 #include "pipeline/StreamPipeline.h"
+#include "support/SmallPipeline.h"
 #include "support/TestSupport.h"
 
 using namespace wcam;
 using wcam::test::runUntil;
+using wcam::test::smallPipeline;
 
 namespace {
 
-PipelineDescription smallPipeline()
+/* What this machine runs by default (test pattern, x264enc), running, with forced keyframes only. */
+std::unique_ptr<StreamPipeline> forcedKeyframesOnly(int width, int height)
 {
-	PipelineDescription description;
-	description.producer =
-		"videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=30/1 ! "
-		"x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! h264parse";
-	description.fanout = "rtph264pay name=pay config-interval=-1 ! tee name=fanout allow-not-linked=true "
-			     "fanout. ! queue ! fakesink sync=false async=false";
-	description.launch = description.producer + " ! " + description.fanout;
-	return description;
+	Config config;
+	config.camera.source = SourceKind::Test;
+	config.encoding.encoder = EncoderKind::X264;
+	config.camera.width = width;
+	config.camera.height = height;
+	config.encoding.keyframeInterval = 60;
+	PipelineDescription description = describePipeline(config, SystemPlatform());
+	REQUIRE(description.error.empty());
+	auto pipeline = std::make_unique<StreamPipeline>(description, false, StreamPipeline::Callbacks{});
+	std::string error;
+	REQUIRE(pipeline->start(error));
+	REQUIRE(runUntil([&]() { return pipeline->flowing(); }, 10));
+	return pipeline;
 }
 
 /* What a viewer branch looks like to the pipeline: a bin with a "sink". */
@@ -172,20 +181,8 @@ TEST_CASE("a branch removed just before shutdown is finished by the destructor",
 
 TEST_CASE("a forced keyframe reaches viewers as one access unit", "[pipeline]")
 {
-	/* What this machine runs by default: test pattern, x264enc. */
-	Config config;
-	config.camera.source = SourceKind::Test;
-	config.encoding.encoder = EncoderKind::X264;
-	config.camera.width = 320;
-	config.camera.height = 240;
-	config.encoding.keyframeInterval = 60; /* only forced keyframes in the run */
-	PipelineDescription description = describePipeline(config, SystemPlatform());
-	REQUIRE(description.error.empty());
-
-	StreamPipeline pipeline(description, false, {});
-	std::string error;
-	REQUIRE(pipeline.start(error));
-	REQUIRE(runUntil([&]() { return pipeline.flowing(); }, 10));
+	std::unique_ptr<StreamPipeline> owned = forcedKeyframesOnly(320, 240);
+	StreamPipeline &pipeline = *owned;
 
 	GstPtr<GstElement> branch = makeBranch("viewer-k");
 	Recorder recorder;
@@ -193,12 +190,33 @@ TEST_CASE("a forced keyframe reaches viewers as one access unit", "[pipeline]")
 	gst_pad_add_probe(sink.get(), GST_PAD_PROBE_TYPE_BUFFER, Recorder::record, &recorder, nullptr);
 	REQUIRE(pipeline.addBranch(branch.get()));
 
-	/* Three forced keyframes, further apart than the rate limit. */
+	/* Three forced keyframes, one after the other has been granted. */
 	for (int i = 0; i < 3; i++) {
-		runUntil([]() { return false; }, 0.7);
+		uint64_t granted = pipeline.stats().keyframeRequests;
 		pipeline.requestKeyframe("test");
+		REQUIRE(runUntil([&]() { return pipeline.stats().keyframeRequests > granted; }, 5));
 	}
-	runUntil([]() { return false; }, 0.7);
+	/* The last one reaches the branch, and enough frames to judge. */
+	auto framesAfter = [&recorder](guint32 after) {
+		std::lock_guard<std::mutex> guard(recorder.lock);
+		std::set<guint32> timestamps;
+		bool newer = false;
+		for (const Packet &packet : recorder.packets) {
+			timestamps.insert(packet.timestamp);
+			/* RTP time wraps: compare the difference. */
+			newer = newer || gint32(packet.timestamp - after) > 0;
+		}
+		return std::make_pair(timestamps.size(), newer);
+	};
+	guint32 last = 0;
+	{
+		std::lock_guard<std::mutex> guard(recorder.lock);
+		last = recorder.packets.empty() ? 0 : recorder.packets.back().timestamp;
+	}
+	REQUIRE(runUntil([&]() {
+		auto [count, newer] = framesAfter(last + 90000 / 5);
+		return count > 30 && newer;
+	}, 5));
 	bool done = false;
 	pipeline.removeBranch(branch.get(), [&]() { done = true; });
 	REQUIRE(runUntil([&]() { return done; }, 5));
@@ -236,4 +254,34 @@ TEST_CASE("a forced keyframe reaches viewers as one access unit", "[pipeline]")
 	/* The first frame, the join and the three requests (limited to 2/s). */
 	CHECK(idrs >= 3);
 	CHECK(frames.size() > 30);
+}
+
+TEST_CASE("the encoder grants key unit requests at most one per interval", "[pipeline]")
+{
+	std::unique_ptr<StreamPipeline> owned = forcedKeyframesOnly(160, 120);
+	StreamPipeline &pipeline = *owned;
+	REQUIRE(pipeline.encoder());
+	guint64 interval = 0;
+	g_object_get(pipeline.encoder(), "min-force-key-unit-interval", &interval, nullptr);
+	CHECK(interval == 500 * GST_MSECOND);
+
+	/* A storm of repairs: one keyframe now, the rest held, never one per request. */
+	uint64_t keyframes = pipeline.stats().keyframes;
+	for (int i = 0; i < 10; i++)
+		pipeline.requestKeyframe("test storm");
+	REQUIRE(runUntil([&]() { return pipeline.stats().keyframeRequests >= 1; }, 5));
+	uint64_t granted = pipeline.stats().keyframeRequests;
+	CHECK(granted <= 2);
+	/* The held ones are granted once the interval passed, not dropped. */
+	CHECK(runUntil([&]() { return pipeline.stats().keyframes >= keyframes + 2; }, 5));
+	CHECK(pipeline.stats().keyframeRequests + pipeline.stats().keyframeRequestsSuppressed >= 10);
+
+	/* A join shortens the interval for a while, then the repair interval is back. */
+	pipeline.requestKeyframe("test join", StreamPipeline::KeyframeReason::Join);
+	g_object_get(pipeline.encoder(), "min-force-key-unit-interval", &interval, nullptr);
+	CHECK(interval == 150 * GST_MSECOND);
+	CHECK(runUntil([&]() {
+		g_object_get(pipeline.encoder(), "min-force-key-unit-interval", &interval, nullptr);
+		return interval == 500 * GST_MSECOND;
+	}, 5));
 }

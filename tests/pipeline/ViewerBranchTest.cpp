@@ -21,23 +21,19 @@ using wcam::test::runUntil;
 
 namespace {
 
-class NullListener : public ViewerBranch::Listener
+/* Hears nothing: the branch's life is not what these tests look at. */
+class NullObserver : public ViewerObserver
 {
-public:
-	void onLocalCandidate(unsigned, const std::string &) override {}
-	void onIceConnectionState(GstWebRTCICEConnectionState) override {}
-	void onConnectionState(GstWebRTCPeerConnectionState) override {}
-	void onGatheringComplete() override {}
 };
 
 const char *const kRtpCaps =
 	"application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=96,"
 	"packetization-mode=(string)1,profile-level-id=(string)42e01f";
 
-std::unique_ptr<ViewerBranch> playingBranch(NullListener &listener,
+std::unique_ptr<ViewerBranch> playingBranch(NullObserver &observer,
 					    const ViewerBranch::Options &options = {})
 {
-	auto branch = std::make_unique<ViewerBranch>("viewer-t", options, &listener);
+	auto branch = std::make_unique<ViewerBranch>("viewer-t", options, observer);
 	CapsPtr caps = CapsPtr::adopt(gst_caps_from_string(kRtpCaps));
 	branch->setCodec(caps.get());
 	gst_element_set_state(branch->bin(), GST_STATE_PLAYING);
@@ -74,8 +70,8 @@ std::string fingerprintIn(const std::string &sdp)
 
 TEST_CASE("an offer is created and set", "[viewer-branch]")
 {
-	NullListener listener;
-	std::unique_ptr<ViewerBranch> branch = playingBranch(listener);
+	NullObserver observer;
+	std::unique_ptr<ViewerBranch> branch = playingBranch(observer);
 	std::string sdp, error;
 	bool done = false;
 	branch->createOffer([&](const std::string &s, const std::string &e) {
@@ -92,8 +88,8 @@ TEST_CASE("an offer is created and set", "[viewer-branch]")
 
 TEST_CASE("an offer created for a viewer that left meanwhile is freed", "[viewer-branch]")
 {
-	NullListener listener;
-	std::unique_ptr<ViewerBranch> branch = playingBranch(listener);
+	NullObserver observer;
+	std::unique_ptr<ViewerBranch> branch = playingBranch(observer);
 	bool called = false;
 	branch->createOffer([&](const std::string &, const std::string &) { called = true; });
 	/* webrtcbin's thread answers and posts; the main loop does not run yet. */
@@ -106,8 +102,8 @@ TEST_CASE("an offer created for a viewer that left meanwhile is freed", "[viewer
 TEST_CASE("an offer is answered", "[viewer-branch]")
 {
 	/* A real offer from a second branch, made recvonly like a player's. */
-	NullListener listener;
-	std::unique_ptr<ViewerBranch> offerer = playingBranch(listener);
+	NullObserver observer;
+	std::unique_ptr<ViewerBranch> offerer = playingBranch(observer);
 	std::string offer;
 	offerer->createOffer([&](const std::string &s, const std::string &) { offer = s; });
 	REQUIRE(runUntil([&]() { return !offer.empty(); }, 5));
@@ -115,7 +111,7 @@ TEST_CASE("an offer is answered", "[viewer-branch]")
 	for (size_t at; (at = offer.find("a=sendonly")) != std::string::npos;)
 		offer.replace(at, 10, "a=recvonly");
 
-	std::unique_ptr<ViewerBranch> answerer = playingBranch(listener);
+	std::unique_ptr<ViewerBranch> answerer = playingBranch(observer);
 	std::string sdp, error;
 	bool done = false;
 	answerer->answerOffer(offer, [&](const std::string &s, const std::string &e) {
@@ -131,8 +127,8 @@ TEST_CASE("an offer is answered", "[viewer-branch]")
 
 TEST_CASE("an offer GstSdp refuses is reported from the main loop", "[viewer-branch]")
 {
-	NullListener listener;
-	std::unique_ptr<ViewerBranch> branch = playingBranch(listener);
+	NullObserver observer;
+	std::unique_ptr<ViewerBranch> branch = playingBranch(observer);
 	std::string error;
 	bool done = false;
 	branch->answerOffer("", [&](const std::string &, const std::string &e) {
@@ -147,21 +143,21 @@ TEST_CASE("an offer GstSdp refuses is reported from the main loop", "[viewer-bra
 
 TEST_CASE("every viewer presents the process's one DTLS certificate", "[viewer-branch]")
 {
-	NullListener listener;
+	NullObserver observer;
 	ViewerBranch::Options options;
 	options.dtlsPem = DtlsIdentity::generate();
 	REQUIRE(!options.dtlsPem.empty());
 	std::string expected = DtlsIdentity::fingerprint(options.dtlsPem);
 
-	std::unique_ptr<ViewerBranch> first = playingBranch(listener, options);
-	std::unique_ptr<ViewerBranch> second = playingBranch(listener, options);
+	std::unique_ptr<ViewerBranch> first = playingBranch(observer, options);
+	std::unique_ptr<ViewerBranch> second = playingBranch(observer, options);
 	CHECK(fingerprintIn(offerOf(*first)) == expected);
 	CHECK(fingerprintIn(offerOf(*second)) == expected);
 	destroy(first);
 	destroy(second);
 
 	/* Without one, GStreamer's own (RSA) certificate: not ours. */
-	std::unique_ptr<ViewerBranch> plain = playingBranch(listener);
+	std::unique_ptr<ViewerBranch> plain = playingBranch(observer);
 	std::string other = fingerprintIn(offerOf(*plain));
 	CHECK(!other.empty());
 	CHECK(other != expected);
@@ -202,14 +198,14 @@ bool upnpOf(ViewerBranch &branch)
 
 TEST_CASE("libnice never asks the router for UPnP mappings unless configured", "[viewer-branch]")
 {
-	NullListener listener;
-	std::unique_ptr<ViewerBranch> quiet = playingBranch(listener);
+	NullObserver observer;
+	std::unique_ptr<ViewerBranch> quiet = playingBranch(observer);
 	CHECK_FALSE(upnpOf(*quiet));
 	destroy(quiet);
 
 	ViewerBranch::Options options;
 	options.upnp = true;
-	std::unique_ptr<ViewerBranch> asked = playingBranch(listener, options);
+	std::unique_ptr<ViewerBranch> asked = playingBranch(observer, options);
 	CHECK(upnpOf(*asked));
 	destroy(asked);
 }
