@@ -11,6 +11,7 @@ namespace {
 
 constexpr const char *kDomain = "webrtc-camera";
 std::atomic<int> gThreshold{ static_cast<int>(LogLevel::Info) };
+std::atomic<bool> gVerbose{ false };
 
 GLogLevelFlags toGlib(LogLevel level)
 {
@@ -113,14 +114,25 @@ GLogWriterOutput writer(GLogLevelFlags flags, const GLogField *fields, gsize cou
 
 } /* namespace */
 
-void setupLogging(LogLevel level)
+void setupLogging(LogLevel level, bool verbose)
 {
-	gThreshold = static_cast<int>(level);
+	gVerbose = verbose;
+	setLogLevel(level);
 	static bool installed = false;
 	if (!installed) {
 		g_log_set_writer_func(writer, nullptr, nullptr);
 		installed = true;
 	}
+}
+
+void setLogLevel(LogLevel level)
+{
+	gThreshold = static_cast<int>(gVerbose ? LogLevel::Debug : level);
+}
+
+LogLevel logThreshold()
+{
+	return static_cast<LogLevel>(gThreshold.load());
 }
 
 void logMessage(LogLevel level, const std::string &message, const LogFields &fields)
