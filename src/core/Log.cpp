@@ -12,6 +12,7 @@ namespace {
 constexpr const char *kDomain = "webrtc-camera";
 std::atomic<int> gThreshold{ static_cast<int>(LogLevel::Info) };
 std::atomic<bool> gVerbose{ false };
+std::atomic<int> gLevel{ static_cast<int>(LogLevel::Info) }; /* configured; gThreshold is in force */
 
 GLogLevelFlags toGlib(LogLevel level)
 {
@@ -116,7 +117,7 @@ GLogWriterOutput writer(GLogLevelFlags flags, const GLogField *fields, gsize cou
 
 void setupLogging(LogLevel level, bool verbose)
 {
-	gVerbose = verbose;
+	setVerboseLogging(verbose);
 	setLogLevel(level);
 	static bool installed = false;
 	if (!installed) {
@@ -127,7 +128,14 @@ void setupLogging(LogLevel level, bool verbose)
 
 void setLogLevel(LogLevel level)
 {
+	gLevel = static_cast<int>(level);
 	gThreshold = static_cast<int>(gVerbose ? LogLevel::Debug : level);
+}
+
+void setVerboseLogging(bool verbose)
+{
+	gVerbose = verbose;
+	setLogLevel(static_cast<LogLevel>(gLevel.load()));
 }
 
 LogLevel logThreshold()

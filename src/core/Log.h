@@ -27,6 +27,9 @@ void setupLogging(LogLevel level, bool verbose = false);
 /* [debug] log_level changed (reload); --verbose still wins. */
 void setLogLevel(LogLevel level);
 
+/* --verbose: log everything whatever setLogLevel says. */
+void setVerboseLogging(bool verbose);
+
 /* The level in force: messages below it are dropped. */
 LogLevel logThreshold();
 
