@@ -14,8 +14,6 @@
 #include <sstream>
 #include <utility>
 
-#include <unistd.h>
-
 #include <gio/gio.h>
 #include <glib.h>
 

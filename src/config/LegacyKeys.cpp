@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "config/LegacyKeys.h"
 
-#include <cstring>
+#include <algorithm>
 
 #include "config/TextUtil.h"
 #include "config/ValueParsers.h"
@@ -20,7 +20,10 @@ struct LegacyKey {
 
 LegacyTranslation to(const char *section, const char *key, std::string value, std::string why = {})
 {
-	std::string text = std::string("[") + section + "] " + key + " =" + (value.empty() ? "" : " " + value);
+	/* A value continued over several lines is shown on one: it means the same. */
+	std::string shown = value;
+	std::replace(shown.begin(), shown.end(), '\n', ' ');
+	std::string text = std::string("[") + section + "] " + key + " =" + (shown.empty() ? "" : " " + shown);
 	return { section, key, value, "read as " + text + (why.empty() ? "" : " (" + why + ")") + "; write that instead" };
 }
 

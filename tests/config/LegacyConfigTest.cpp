@@ -77,7 +77,7 @@ TEST_CASE("the old server's documented config.ini loads", "[config][legacy]")
 		  "read as [encoding] encoder = auto (the hardware encoder when present, else software); write that instead" },
 		{ "performance.video_threads", "read as [encoding] threads = 2; write that instead" },
 		{ "performance.frame_drop_strategy", "read as [performance] frame_drop_strategy = latest; write that instead" },
-		{ "webrtc.ice_servers", "read as [network] ice_servers = [\n{\"urls\": \"stun:stun.l.google.com:19302\"}\n]; "
+		{ "webrtc.ice_servers", "read as [network] ice_servers = [ {\"urls\": \"stun:stun.l.google.com:19302\"} ]; "
 					"write that instead" },
 		{ "server.debug", "read as [debug] log_level = info; write that instead" },
 		{ "camera.rotation", "no equivalent, ignored: rotate in a [pipeline] source fragment with videoflip" },
