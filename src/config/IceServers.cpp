@@ -175,27 +175,21 @@ std::string formatIceServers(const std::vector<IceServer> &servers)
 {
 	if (servers.empty())
 		return {};
-	g_autoptr(JsonBuilder) builder = json_builder_new();
-	json_builder_begin_array(builder);
+	JsonArray *array = json_array_new();
 	for (const IceServer &server : servers) {
-		json_builder_begin_object(builder);
-		json_builder_set_member_name(builder, "urls");
-		json_builder_begin_array(builder);
+		JsonObject *object = json_object_new();
+		JsonArray *urls = json_array_new();
 		for (const std::string &url : server.urls)
-			json_builder_add_string_value(builder, url.c_str());
-		json_builder_end_array(builder);
-		if (!server.username.empty()) {
-			json_builder_set_member_name(builder, "username");
-			json_builder_add_string_value(builder, server.username.c_str());
-		}
-		if (!server.credential.empty()) {
-			json_builder_set_member_name(builder, "credential");
-			json_builder_add_string_value(builder, server.credential.c_str());
-		}
-		json_builder_end_object(builder);
+			json_array_add_string_element(urls, url.c_str());
+		json_object_set_array_member(object, "urls", urls);
+		if (!server.username.empty())
+			json_object_set_string_member(object, "username", server.username.c_str());
+		if (!server.credential.empty())
+			json_object_set_string_member(object, "credential", server.credential.c_str());
+		json_array_add_object_element(array, object);
 	}
-	json_builder_end_array(builder);
-	g_autoptr(JsonNode) root = json_builder_get_root(builder);
+	g_autoptr(JsonNode) root = json_node_alloc();
+	json_node_take_array(json_node_init(root, JSON_NODE_ARRAY), array);
 	g_autofree char *text = json_to_string(root, FALSE);
 	return text;
 }

@@ -17,7 +17,9 @@
 
 using namespace wcam;
 using test::allErrors;
+using test::readText;
 using test::requireConfig;
+using test::sourceDir;
 using test::TempDir;
 
 namespace {
@@ -37,21 +39,6 @@ std::string singleError(const std::string &text, const std::string &prefix,
 	REQUIRE(result.errors.size() == 1);
 	CHECK(result.errors[0].rfind(prefix, 0) == 0);
 	return result.errors[0];
-}
-
-std::string sourceDir()
-{
-	if (const char *dir = g_getenv("WCAM_SOURCE_DIR"))
-		return dir;
-	return WCAM_SOURCE_DIR;
-}
-
-std::string readText(const std::string &path)
-{
-	std::ifstream in(path);
-	std::stringstream text;
-	text << in.rdbuf();
-	return text.str();
 }
 
 } /* namespace */

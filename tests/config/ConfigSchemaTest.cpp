@@ -13,24 +13,11 @@
 #include "config/ConfigTestSupport.h"
 
 using namespace wcam;
+using test::readText;
 using test::requireConfig;
+using test::sourceDir;
 
 namespace {
-
-std::string sourceDir()
-{
-	if (const char *dir = g_getenv("WCAM_SOURCE_DIR"))
-		return dir;
-	return WCAM_SOURCE_DIR;
-}
-
-std::string readText(const std::string &path)
-{
-	std::ifstream in(path);
-	std::stringstream text;
-	text << in.rdbuf();
-	return text.str();
-}
 
 /* On a mismatch, the text it should be, to diff or copy over the shipped file. */
 std::string writeExpected(const std::string &name, const std::string &text)
@@ -96,6 +83,27 @@ TEST_CASE("every key's default reads back as Config's default", "[config]")
 		CHECK(result.errors.empty());
 		if (std::string(key.name) != "preset")
 			CHECK(key.same(config, defaults));
+	}
+}
+
+TEST_CASE("every key prints a value that reads back the same", "[config]")
+{
+	const Config set = parsed("[camera]\nsource = v4l2\ndevice = /dev/video2\nwidth = 640\n[encoding]\nbitrate = 2.5M\n"
+				  "threads = 3\n[network]\nice_servers = [{\"urls\": [\"stun:a:1\", \"turn:b:2\"], "
+				  "\"username\": \"u\\\"\", \"credential\": \"p\"}, {\"urls\": \"stun:c\"}]\n"
+				  "ice_addresses = eth0 10.0.0.1\n[security]\nwhep_tokens = 0123456789abcdef, "
+				  "0123456789abcdeg\nallowed_origins = https://A.example:443\n[debug]\nlog_level = error\n");
+	REQUIRE(set.network.iceServers.size() == 2);
+	for (const ConfigKey &key : configKeys()) {
+		const std::string text = key.format(set);
+		INFO(key.path() << " = " << text);
+		ConfigResult result;
+		Field field(result, key.path());
+		Config config;
+		key.parse(field, text, config);
+		CHECK(result.errors.empty());
+		if (std::string(key.name) != "preset" && std::string(key.name) != "users_file")
+			CHECK(key.same(config, set));
 	}
 }
 

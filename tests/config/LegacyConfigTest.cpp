@@ -17,15 +17,9 @@
 using namespace wcam;
 using test::allErrors;
 using test::requireConfig;
+using test::sourceDir;
 
 namespace {
-
-std::string sourceDir()
-{
-	if (const char *dir = g_getenv("WCAM_SOURCE_DIR"))
-		return dir;
-	return WCAM_SOURCE_DIR;
-}
 
 ConfigResult parse(const std::string &text)
 {
