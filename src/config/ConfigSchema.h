@@ -3,7 +3,9 @@
  * Every key of config.ini, once: its section and name, where it lands in
  * Config, how it is parsed and printed, whether a reload applies it live
  * or needs a restart, and its documentation. The loader, reload(), the
- * shipped config.ini and the man page all read this one table.
+ * shipped config.ini and the man page all read this one table. A key's
+ * default is its member's initializer in Config.h, printed by format():
+ * there is no second copy of it to keep in step.
  */
 #pragma once
 
