@@ -152,7 +152,7 @@ int main(int argc, char *argv[])
 	if (hashOnly)
 		return printPasswordHash();
 	gst_init(&argc, &argv);
-	setupLogging(verbose ? LogLevel::Debug : LogLevel::Info);
+	setupLogging(LogLevel::Info, verbose);
 
 	std::string path = configPath ? configPath : "";
 	if (path.empty() && g_file_test(WCAM_SYSCONFDIR "/config.ini", G_FILE_TEST_EXISTS))
@@ -160,6 +160,8 @@ int main(int argc, char *argv[])
 
 	Environment env = processEnvironment();
 	ConfigResult result = path.empty() ? defaultConfig(env) : loadConfigFile(path, env);
+	for (const std::string &notice : result.notices)
+		fprintf(stderr, "notice: %s\n", notice.c_str());
 	for (const std::string &warning : result.warnings)
 		fprintf(stderr, "warning: %s\n", warning.c_str());
 	if (!result.config) {
@@ -170,8 +172,8 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	Config config = *result.config;
-	/* --verbose wins over the configured level. */
-	setupLogging(verbose ? LogLevel::Debug : config.debug.logLevel);
+	/* --verbose wins over the configured level, on reloads too. */
+	setupLogging(config.debug.logLevel, verbose);
 	if (webRoot)
 		config.paths.webRoot = webRoot;
 	if (config.paths.webRoot.empty())

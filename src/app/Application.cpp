@@ -8,6 +8,7 @@
 #include <malloc.h>
 
 #include "config/ConfigLoader.h"
+#include "config/ConfigSchema.h"
 #include "core/Log.h"
 #include "core/SystemdNotify.h"
 #include "pipeline/DtlsIdentity.h"
@@ -243,86 +244,68 @@ void Application::reload()
 	}
 	systemdNotify("RELOADING=1");
 	Config next = *result.config;
+	/* No web_root in the file: keep --web-root or the installed page. */
 	if (next.paths.webRoot.empty())
 		next.paths.webRoot = config_.paths.webRoot;
-
-	std::vector<std::string> restart;
-	auto needsRestart = [&](bool changed, const char *key) {
-		if (changed)
-			restart.push_back(key);
-	};
-	const Config &cur = config_;
-	needsRestart(next.camera.source != cur.camera.source || next.camera.device != cur.camera.device ||
-			     next.camera.width != cur.camera.width || next.camera.height != cur.camera.height ||
-			     next.camera.fps != cur.camera.fps || next.camera.bufferSize != cur.camera.bufferSize,
-		     "[camera]");
-	needsRestart(next.encoding.encoder != cur.encoding.encoder || next.encoding.profile != cur.encoding.profile ||
-			     next.encoding.keyframeInterval != cur.encoding.keyframeInterval,
-		     "[encoding] encoder/h264_profile/keyframe_interval");
-	needsRestart(next.network.bind != cur.network.bind || next.network.port != cur.network.port,
-		     "[network] bind/port");
-	needsRestart(next.performance.lowLatencyMode != cur.performance.lowLatencyMode ||
-			     next.performance.frameDropStrategy != cur.performance.frameDropStrategy,
-		     "[performance]");
-	needsRestart(next.pipeline.source != cur.pipeline.source || next.pipeline.encoder != cur.pipeline.encoder,
-		     "[pipeline]");
-	needsRestart(next.debug.latencyStamp != cur.debug.latencyStamp, "[debug] latency_stamp");
-	needsRestart(next.paths.webRoot != cur.paths.webRoot, "[network] web_root");
-	needsRestart(next.network.upnp != cur.network.upnp, "[network] upnp");
-	needsRestart(next.security.tlsCertificate != cur.security.tlsCertificate ||
-			     next.security.tlsKey != cur.security.tlsKey,
-		     "[security] tls_certificate/tls_key");
-	/* Loopback until the first user: leaving it needs a new listening socket. */
-	needsRestart(next.security.loopbackOnly() != cur.security.loopbackOnly(),
-		     "[security] users_file (listening address)");
-
-	needsRestart(next.adaptive.enabled != cur.adaptive.enabled || next.adaptive.interval != cur.adaptive.interval,
-		     "[adaptive] enabled/interval");
-	if (adaptive_) {
-		/* The controller owns the encoder's bitrate (until a restart): it gets the new bounds. */
-		if (next.encoding.bitrate != cur.encoding.bitrate || next.adaptive != cur.adaptive)
-			adaptive_->setLimits(adaptiveLimits(next));
-	} else if (next.encoding.bitrate != cur.encoding.bitrate) {
-		if (setEncoderBitrate(pipeline_->encoder(), next.encoding.bitrate))
-			logInfo("reload: bitrate now " + std::to_string(next.encoding.bitrate) + " bit/s");
-		else
-			restart.push_back("[encoding] bitrate");
-	}
 	/* The last user removed: until a restart moves to loopback, the old users stay. */
-	if (next.security.users.empty() && !cur.security.users.empty()) {
-		next.security.users = cur.security.users;
+	if (next.security.users.empty() && !config_.security.users.empty()) {
+		next.security.users = config_.security.users;
 		logWarning("reload: users_file has no user left; the previous users stay until a restart");
 	}
-	viewers_->applyConfig(next);
-	http_->applyConfig(next);
+	/* Loopback until the first user: leaving it needs a new listening socket. */
+	bool listenChanged = next.security.loopbackOnly() != config_.security.loopbackOnly();
 
-	/* Keep what is running; take the live-applicable values only. */
-	config_.encoding.bitrate = next.encoding.bitrate;
-	if (adaptive_) {
-		AdaptiveConfig adaptive = next.adaptive;
-		adaptive.enabled = config_.adaptive.enabled;
-		adaptive.interval = config_.adaptive.interval;
-		config_.adaptive = adaptive;
+	/* The key table says which changes apply live; the rest wait for a restart. */
+	std::vector<std::string> applied;
+	std::vector<std::string> restart;
+	std::vector<const ConfigKey *> changed = changedKeys(config_, next);
+	for (const ConfigKey *key : changed) {
+		if (key->reload == Reload::Live) {
+			key->copy(next, config_);
+			applied.push_back(key->path());
+		} else {
+			restart.push_back(key->path());
+		}
 	}
-	config_.network.maxViewers = next.network.maxViewers;
-	config_.network.viewerTimeout = next.network.viewerTimeout;
-	config_.network.maxConnectionsPerAddress = next.network.maxConnectionsPerAddress;
-	config_.network.maxViewersPerAddress = next.network.maxViewersPerAddress;
-	config_.network.requestTimeout = next.network.requestTimeout;
-	config_.network.iceServers = next.network.iceServers;
-	config_.network.iceAddresses = next.network.iceAddresses;
-	/* Users, tokens and origins apply from the next request; the socket stays. */
-	config_.security.users = next.security.users;
-	config_.security.whepTokens = next.security.whepTokens;
-	config_.security.allowedOrigins = next.security.allowedOrigins;
+	if (listenChanged)
+		restart.push_back("security.users_file (listening address)");
+	auto changedAny = [&](const char *section, const char *name = nullptr) {
+		return std::any_of(changed.begin(), changed.end(), [&](const ConfigKey *key) {
+			return key->reload == Reload::Live && !strcmp(key->section, section) &&
+			       (!name || !strcmp(key->name, name));
+		});
+	};
 
-	std::string pending;
-	for (const std::string &key : restart)
-		pending += (pending.empty() ? "" : ", ") + key;
-	if (pending.empty())
-		logInfo("reload: configuration applied");
-	else
-		logWarning("reload: applied what can change live; restart the service for " + pending);
+	if (changedAny("debug", "log_level"))
+		setLogLevel(config_.debug.logLevel);
+	if (adaptive_) {
+		/* The controller owns the encoder's bitrate (until a restart): it gets the new bounds. */
+		if (changedAny("encoding", "bitrate") || changedAny("adaptive"))
+			adaptive_->setLimits(adaptiveLimits(config_));
+	} else if (changedAny("encoding", "bitrate")) {
+		if (setEncoderBitrate(pipeline_->encoder(), config_.encoding.bitrate)) {
+			logInfo("reload: bitrate now " + std::to_string(config_.encoding.bitrate) + " bit/s");
+		} else {
+			applied.erase(std::find(applied.begin(), applied.end(), "encoding.bitrate"));
+			restart.push_back("encoding.bitrate");
+		}
+	}
+	/* [network] limits and ICE, [security] users, tokens, origins: from the next request. */
+	viewers_->applyConfig(config_);
+	http_->applyConfig(config_);
+
+	auto list = [](const std::vector<std::string> &keys) {
+		std::string text;
+		for (const std::string &key : keys)
+			text += (text.empty() ? "" : ", ") + key;
+		return text;
+	};
+	if (applied.empty() && restart.empty())
+		logInfo("reload: no change");
+	if (!applied.empty())
+		logInfo("reload: applied " + list(applied));
+	if (!restart.empty())
+		logWarning("reload: restart the service for " + list(restart));
 	systemdNotify("READY=1");
 }
 

@@ -29,6 +29,8 @@ struct IceServer {
 	std::vector<std::string> urls;
 	std::string username;
 	std::string credential;
+
+	bool operator==(const IceServer &) const = default;
 };
 
 struct CameraConfig {
@@ -46,6 +48,7 @@ struct EncodingConfig {
 	int bitrate = 1500000; /* bits per second */
 	H264Profile profile = H264Profile::Baseline;
 	int keyframeInterval = 2; /* seconds */
+	int threads = 0;	  /* software encoder threads; 0: the encoder decides */
 };
 
 struct NetworkConfig {
@@ -107,6 +110,8 @@ struct DebugConfig {
 struct UserEntry {
 	std::string name;
 	std::string hash;
+
+	bool operator==(const UserEntry &) const = default;
 };
 
 /*

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reads config.ini with GKeyFile, applies environment overrides and
+ * Reads config.ini (see IniFile.h for its syntax), applies environment overrides and
  * validates every key. Errors never throw: they come back as a list of
  * "file:section.key: what is wrong and what is allowed" strings.
  */
@@ -19,6 +19,8 @@ struct ConfigResult {
 	std::optional<Config> config; /* set only when errors is empty */
 	std::vector<std::string> errors;
 	std::vector<std::string> warnings; /* e.g. unknown keys, ignored */
+	/* The old Python server's keys read as ours: what to write instead, once each. */
+	std::vector<std::string> notices;
 };
 
 using Environment = std::map<std::string, std::string>;

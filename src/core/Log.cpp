@@ -11,6 +11,8 @@ namespace {
 
 constexpr const char *kDomain = "webrtc-camera";
 std::atomic<int> gThreshold{ static_cast<int>(LogLevel::Info) };
+std::atomic<bool> gVerbose{ false };
+std::atomic<int> gLevel{ static_cast<int>(LogLevel::Info) }; /* configured; gThreshold is in force */
 
 GLogLevelFlags toGlib(LogLevel level)
 {
@@ -113,14 +115,32 @@ GLogWriterOutput writer(GLogLevelFlags flags, const GLogField *fields, gsize cou
 
 } /* namespace */
 
-void setupLogging(LogLevel level)
+void setupLogging(LogLevel level, bool verbose)
 {
-	gThreshold = static_cast<int>(level);
+	setVerboseLogging(verbose);
+	setLogLevel(level);
 	static bool installed = false;
 	if (!installed) {
 		g_log_set_writer_func(writer, nullptr, nullptr);
 		installed = true;
 	}
+}
+
+void setLogLevel(LogLevel level)
+{
+	gLevel = static_cast<int>(level);
+	gThreshold = static_cast<int>(gVerbose ? LogLevel::Debug : level);
+}
+
+void setVerboseLogging(bool verbose)
+{
+	gVerbose = verbose;
+	setLogLevel(static_cast<LogLevel>(gLevel.load()));
+}
+
+LogLevel logThreshold()
+{
+	return static_cast<LogLevel>(gThreshold.load());
 }
 
 void logMessage(LogLevel level, const std::string &message, const LogFields &fields)

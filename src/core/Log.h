@@ -18,8 +18,20 @@ enum class LogLevel { Debug, Info, Warning, Error };
 
 using LogFields = std::vector<std::pair<std::string, std::string>>;
 
-/* Messages below `level` are dropped. Call once at start. */
-void setupLogging(LogLevel level);
+/*
+ * Messages below `level` are dropped. Call at start; `verbose`
+ * (--verbose) logs everything whatever the configured level.
+ */
+void setupLogging(LogLevel level, bool verbose = false);
+
+/* [debug] log_level changed (reload); --verbose still wins. */
+void setLogLevel(LogLevel level);
+
+/* --verbose: log everything whatever setLogLevel says. */
+void setVerboseLogging(bool verbose);
+
+/* The level in force: messages below it are dropped. */
+LogLevel logThreshold();
 
 void logMessage(LogLevel level, const std::string &message, const LogFields &fields = {});
 

@@ -239,6 +239,7 @@ ChainChoice x264Encoder(const Config &config, std::string reason)
 		(config.performance.lowLatencyMode ? "ultrafast" : "veryfast") +
 		" bitrate=" + std::to_string(kbps) +
 		" key-int-max=" + std::to_string(keyframeFrames(config)) +
+		(config.encoding.threads ? " threads=" + std::to_string(config.encoding.threads) : "") +
 		" bframes=0 b-adapt=false byte-stream=true ! video/x-h264,profile=(string)" +
 		profileName(config.encoding.profile);
 	return { description, "x264", std::move(reason), SourceKind::Auto, EncoderKind::X264 };
@@ -250,6 +251,7 @@ ChainChoice openh264Encoder(const Config &config, std::string reason)
 		"openh264enc name=encoder bitrate=" + std::to_string(config.encoding.bitrate) +
 		" rate-control=bitrate complexity=low usage-type=camera gop-size=" +
 		std::to_string(keyframeFrames(config)) +
+		(config.encoding.threads ? " multi-thread=" + std::to_string(config.encoding.threads) : "") +
 		" ! video/x-h264,profile=(string)constrained-baseline";
 	if (config.encoding.profile != H264Profile::Baseline)
 		reason += std::string(" (profile lowered from ") +

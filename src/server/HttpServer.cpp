@@ -66,6 +66,7 @@ ConnectionGuard::Limits HttpServer::limitsFrom(const Config &config)
 
 void HttpServer::applyConfig(const Config &config)
 {
+	config_ = config;
 	if (guard_)
 		guard_->setLimits(limitsFrom(config));
 	access_.applyConfig(config.security);

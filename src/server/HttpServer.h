@@ -49,7 +49,11 @@ public:
 	/* "https" with [security] tls_certificate, else "http". */
 	const char *scheme() const { return config_.security.tls() ? "https" : "http"; }
 
-	/* [network] limits and [security] users, tokens, origins changed (reload). */
+	/*
+	 * [network] limits and [security] users, tokens, origins changed
+	 * (reload). `config` is what runs now: keys that need a restart keep
+	 * their old values in it.
+	 */
 	void applyConfig(const Config &config);
 
 	ConnectionGuard::Counters connections() const { return guard_->counters(); }
@@ -71,7 +75,8 @@ private:
 	void serveHealth(SoupServerMessage *message);
 	void serveStats(SoupServerMessage *message);
 
-	const Config &config_;
+	/* A copy: the caller's Config changes under a reload. */
+	Config config_;
 	ViewerManager &viewers_;
 	Handlers handlers_;
 	StaticFiles files_;

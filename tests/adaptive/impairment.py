@@ -187,7 +187,7 @@ bitrate = {MAX}
 bind = 0.0.0.0
 port = {PORT}
 ice_addresses = 10.99.0.1, 10.99.0.5
-viewer_timeout = 10
+viewer_timeout = 20
 [security]
 # Open inside the test's namespaces: no logins, not loopback-only.
 users_file =

@@ -17,7 +17,9 @@
 
 using namespace wcam;
 using test::allErrors;
+using test::readText;
 using test::requireConfig;
+using test::sourceDir;
 using test::TempDir;
 
 namespace {
@@ -37,21 +39,6 @@ std::string singleError(const std::string &text, const std::string &prefix,
 	REQUIRE(result.errors.size() == 1);
 	CHECK(result.errors[0].rfind(prefix, 0) == 0);
 	return result.errors[0];
-}
-
-std::string sourceDir()
-{
-	if (const char *dir = g_getenv("WCAM_SOURCE_DIR"))
-		return dir;
-	return WCAM_SOURCE_DIR;
-}
-
-std::string readText(const std::string &path)
-{
-	std::ifstream in(path);
-	std::stringstream text;
-	text << in.rdbuf();
-	return text.str();
 }
 
 } /* namespace */
@@ -387,12 +374,12 @@ TEST_CASE("every key rejects bad values with file:section.key", "[config]")
 		  "network.max_viewers: \"65\" is out of range; expected an integer from 1 to 64" },
 		{ "[network]\nmax_viewers = 0\n",
 		  "network.max_viewers: \"0\" is out of range; expected an integer from 1 to 64" },
-		{ "[network]\nviewer_timeout = 4\n",
-		  "network.viewer_timeout: \"4\" is out of range; "
-		  "expected an integer from 5 to 3600 (seconds)" },
+		{ "[network]\nviewer_timeout = 19\n",
+		  "network.viewer_timeout: \"19\" is out of range; "
+		  "expected an integer from 20 to 3600 (seconds, at least two of the page's 10 s pings)" },
 		{ "[network]\nviewer_timeout = 3601\n",
 		  "network.viewer_timeout: \"3601\" is out of range; "
-		  "expected an integer from 5 to 3600 (seconds)" },
+		  "expected an integer from 20 to 3600 (seconds, at least two of the page's 10 s pings)" },
 		{ "[network]\nmax_connections_per_address = 1\n",
 		  "network.max_connections_per_address: \"1\" is out of range; "
 		  "expected an integer from 2 to 1024" },
@@ -457,12 +444,24 @@ TEST_CASE("every key rejects bad values with file:section.key", "[config]")
 	}
 }
 
-TEST_CASE("an inline comment makes the value invalid", "[config]")
+TEST_CASE("inline comments after whitespace, as Python's configparser reads them", "[config]")
 {
-	std::string error = singleError("[camera]\nwidth = 1280  # pixels\n",
-					test::kConfigOrigin + ":camera.width: ");
-	CHECK(error == test::kConfigOrigin + ":camera.width: \"1280  # pixels\" is not a number; "
-				 "expected an even integer from 16 to 4096");
+	const Config config = requireConfig(parse("[camera]\nwidth = 1280  # pixels\nheight = 720\t; rows\n"));
+	CHECK(config.camera.width == 1280);
+	CHECK(config.camera.height == 720);
+	/* Without whitespace before it a # is part of the value . */
+	singleError("[camera]\nfps = 30#frames\n", test::kConfigOrigin + ":camera.fps: \"30#frames\" is not a number");
+}
+
+TEST_CASE("viewer_timeout leaves the page's 10 s ping room", "[config]")
+{
+	/* The page pings every 10 s: below two pings a browser viewer would be dropped. */
+	for (const char *value : { "5", "10", "19" }) {
+		INFO(value);
+		singleError(std::string("[network]\nviewer_timeout = ") + value + "\n",
+			    test::kConfigOrigin + ":network.viewer_timeout: \"" + value + "\" is out of range");
+	}
+	CHECK(requireConfig(parse("[network]\nviewer_timeout = 20\n")).network.viewerTimeout == 20);
 }
 
 TEST_CASE("camera.device depends on the source", "[config]")
@@ -777,9 +776,15 @@ TEST_CASE("INI syntax errors name the file", "[config]")
 		singleError("[camera]\njust some words\n", test::kConfigOrigin + ": ");
 	}
 
-	SECTION("semicolon is not a comment character for GKeyFile")
+	SECTION("an unclosed section header")
 	{
-		singleError("[camera]\n; comment\n", test::kConfigOrigin + ": ");
+		CHECK(singleError("[camera\nwidth = 640\n", test::kConfigOrigin + ": ") ==
+		      test::kConfigOrigin + ": line 1: \"[camera\" is not a [section] header");
+	}
+
+	SECTION("semicolon starts a comment, as in configparser")
+	{
+		requireConfig(parse("[camera]\n; comment\n  ; indented comment\n"));
 	}
 }
 

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include <glib.h>
@@ -25,6 +27,22 @@ inline std::string allErrors(const ConfigResult &result)
 	for (const std::string &error : result.errors)
 		text += "\n  " + error;
 	return text;
+}
+
+/* The source tree, for the shipped files the tests compare with. */
+inline std::string sourceDir()
+{
+	if (const char *dir = g_getenv("WCAM_SOURCE_DIR"))
+		return dir;
+	return WCAM_SOURCE_DIR;
+}
+
+inline std::string readText(const std::string &path)
+{
+	std::ifstream in(path);
+	std::stringstream text;
+	text << in.rdbuf();
+	return text.str();
 }
 
 /* By value: callers often pass a temporary result. */

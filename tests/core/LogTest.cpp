@@ -55,3 +55,23 @@ TEST_CASE("messages carry a syslog PRIORITY, an identifier and their fields", "[
 	CHECK(gRecords[1]["VIEWER_ID"] == "v1");
 	CHECK(gRecords[1]["REMOTE_ADDR"] == "10.0.0.2");
 }
+
+TEST_CASE("the level changes while running; --verbose keeps debug", "[log]")
+{
+	/* Not setupLogging: the writer of the test above stays (GLib takes one per process). */
+	setLogLevel(LogLevel::Warning);
+	CHECK(logThreshold() == LogLevel::Warning);
+	/* A reload's [debug] log_level. */
+	setLogLevel(LogLevel::Error);
+	CHECK(logThreshold() == LogLevel::Error);
+	setLogLevel(LogLevel::Info);
+	CHECK(logThreshold() == LogLevel::Info);
+
+	setVerboseLogging(true);
+	CHECK(logThreshold() == LogLevel::Debug);
+	setLogLevel(LogLevel::Error);
+	CHECK(logThreshold() == LogLevel::Debug);
+	/* Back to the configured level, the last one set. */
+	setVerboseLogging(false);
+	CHECK(logThreshold() == LogLevel::Error);
+}

@@ -517,7 +517,7 @@ TEST_CASE("a reload applies users and origins, and never opens the camera by its
 		REQUIRE(g_file_set_contents(users.c_str(), userLines.c_str(), -1, nullptr));
 		std::string text = "[camera]\nsource = test\nwidth = 640\nheight = 480\n[encoding]\nencoder = x264\n"
 				   "bitrate = 800k\n[network]\nbind = 127.0.0.1\nice_addresses = 127.0.0.1\n"
-				   "max_viewers_per_address = 64\nmax_connections_per_address = 1024\nviewer_timeout = 5\n"
+				   "max_viewers_per_address = 64\nmax_connections_per_address = 1024\nviewer_timeout = 20\n"
 				   "[security]\nusers_file = " + users + "\nallowed_origins = " + origins + "\n";
 		REQUIRE(g_file_set_contents(ini.c_str(), text.c_str(), -1, nullptr));
 	};

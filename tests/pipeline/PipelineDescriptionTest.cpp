@@ -706,3 +706,26 @@ TEST_CASE("Locally available encoders parse and play", "[pipeline][run]")
 		checkRun(describePipeline(config, platform));
 	}
 }
+
+TEST_CASE("encoding.threads reaches the software encoders", "[pipeline][description]")
+{
+	FakePlatform platform = everything();
+	Config config;
+	config.camera.source = SourceKind::Test;
+	for (EncoderKind kind : { EncoderKind::X264, EncoderKind::OpenH264, EncoderKind::V4l2 }) {
+		config.encoding.encoder = kind;
+		INFO(toString(kind));
+		config.encoding.threads = 0;
+		PipelineDescription automatic = describePipeline(config, platform);
+		CHECK_FALSE(contains(automatic.encoder.description, "thread"));
+		config.encoding.threads = 3;
+		PipelineDescription three = describePipeline(config, platform);
+		REQUIRE(three.error.empty());
+		if (kind == EncoderKind::X264)
+			CHECK(contains(three.encoder.description, " threads=3 "));
+		else if (kind == EncoderKind::OpenH264)
+			CHECK(contains(three.encoder.description, " multi-thread=3 "));
+		else
+			CHECK_FALSE(contains(three.encoder.description, "thread"));
+	}
+}
