@@ -61,6 +61,12 @@ void AdaptiveController::reapply()
 		applyFormat(ladder[std::min<size_t>(state_.level, ladder.size() - 1)]);
 }
 
+/*
+ * Not `videorate drop-only=true max-rate=N`: it writes N into the caps'
+ * framerate, so every level change would renegotiate the encoder (x264enc
+ * reinitialises, v4l2h264enc restarts its stream). A drop probe keeps the
+ * caps, and the encoder, as they are.
+ */
 void AdaptiveController::installFrameGate()
 {
 	if (gatePad_ && gateProbe_)
