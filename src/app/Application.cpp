@@ -47,8 +47,6 @@ Application::~Application()
 	http_.reset();
 	viewers_.reset();
 	pipeline_.reset();
-	if (loop_)
-		g_main_loop_unref(loop_);
 }
 
 bool Application::start(std::string &error)
@@ -317,12 +315,12 @@ void Application::quit(int exitCode)
 {
 	exitCode_ = exitCode;
 	if (loop_)
-		g_main_loop_quit(loop_);
+		g_main_loop_quit(loop_.get());
 }
 
 int Application::run()
 {
-	loop_ = g_main_loop_new(nullptr, FALSE);
+	loop_ = MainLoopPtr::adopt(g_main_loop_new(nullptr, FALSE));
 	auto onSignal = [](gpointer data) -> gboolean {
 		logInfo("stopping on signal");
 		static_cast<Application *>(data)->quit(0);
@@ -334,7 +332,7 @@ int Application::run()
 		static_cast<Application *>(data)->reload();
 		return G_SOURCE_CONTINUE;
 	}, this));
-	g_main_loop_run(loop_);
+	g_main_loop_run(loop_.get());
 	return exitCode_;
 }
 

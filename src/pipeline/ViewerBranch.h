@@ -74,6 +74,9 @@ public:
 	ViewerBranch(const ViewerBranch &) = delete;
 	ViewerBranch &operator=(const ViewerBranch &) = delete;
 
+	/* Empty when the branch was built; otherwise why not (nothing else works then). */
+	const std::string &error() const { return error_; }
+
 	GstElement *bin() const { return bin_.get(); }
 	GstElement *webrtc() const { return webrtc_.get(); }
 
@@ -125,6 +128,7 @@ private:
 	void watchRtcp();
 	void setLocal(GstWebRTCSessionDescription *description, SdpCallback done);
 
+	std::string error_;
 	GstPtr<GstElement> bin_;
 	GstPtr<GstElement> queue_;
 	GstPtr<GstElement> webrtc_;

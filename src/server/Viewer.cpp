@@ -52,6 +52,10 @@ const char *Viewer::toString(State state)
 
 bool Viewer::attach(int payloadType, std::string &error)
 {
+	if (!branch_->error().empty()) {
+		error = branch_->error();
+		return false;
+	}
 	CapsPtr caps = pipeline_.rtpCaps();
 	if (!caps) {
 		error = "the stream is not running yet; try again in a moment";
