@@ -16,7 +16,6 @@
 #include "adaptive/Remb.h"
 #include "core/Log.h"
 #include "pipeline/DtlsIdentity.h"
-#include "signaling/SdpValidator.h"
 
 GST_DEBUG_CATEGORY_STATIC(wcam_viewer_debug);
 #define GST_CAT_DEFAULT wcam_viewer_debug
@@ -608,33 +607,31 @@ void ViewerBranch::createOffer(SdpCallback done)
 	g_signal_emit_by_name(webrtc_.get(), "create-offer", nullptr, promise.get());
 }
 
-void ViewerBranch::setRemoteAnswer(const std::string &sdp, DoneCallback done)
+void ViewerBranch::setRemoteAnswer(SdpMessagePtr sdp, DoneCallback done)
 {
 	Target target{ lifetime_.weak(), this };
-	SdpMessagePtr message = parseSdp(sdp);
-	if (!message) {
+	if (!sdp) {
 		/* Callbacks always come from the main loop, never from in here. */
-		postTo(target, [done](ViewerBranch *) { done("the answer is not valid SDP"); });
+		postTo(target, [done](ViewerBranch *) { done("no answer"); });
 		return;
 	}
 	SessionDescriptionPtr answer = SessionDescriptionPtr::adopt(
-		gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, message.release()));
+		gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, sdp.release()));
 	PromisePtr promise = makePromise([target, done](const GstStructure *, const std::string &error) {
 		postTo(target, [done, error](ViewerBranch *) { done(error); });
 	});
 	g_signal_emit_by_name(webrtc_.get(), "set-remote-description", answer.get(), promise.get());
 }
 
-void ViewerBranch::answerOffer(const std::string &sdp, SdpCallback done)
+void ViewerBranch::answerOffer(SdpMessagePtr sdp, SdpCallback done)
 {
 	Target target{ lifetime_.weak(), this };
-	SdpMessagePtr message = parseSdp(sdp);
-	if (!message) {
-		postTo(target, [done](ViewerBranch *) { done("", "the offer is not valid SDP"); });
+	if (!sdp) {
+		postTo(target, [done](ViewerBranch *) { done("", "no offer"); });
 		return;
 	}
 	SessionDescriptionPtr offer = SessionDescriptionPtr::adopt(
-		gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, message.release()));
+		gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp.release()));
 
 	auto onAnswer = [target, done](const GstStructure *reply, const std::string &error) {
 		SessionDescriptionPtr answer = error.empty() ? replyDescription(reply, "answer") : nullptr;

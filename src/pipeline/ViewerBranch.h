@@ -97,10 +97,10 @@ public:
 
 	/* We offer (websocket viewers): create-offer + set-local-description. */
 	void createOffer(SdpCallback done);
-	void setRemoteAnswer(const std::string &sdp, DoneCallback done);
+	void setRemoteAnswer(SdpMessagePtr answer, DoneCallback done);
 
 	/* They offer (WHEP): set-remote-description + create-answer + set-local. */
-	void answerOffer(const std::string &sdp, SdpCallback done);
+	void answerOffer(SdpMessagePtr offer, SdpCallback done);
 
 	void addRemoteCandidate(unsigned mlineIndex, const std::string &candidate);
 

@@ -82,12 +82,10 @@ void WhepEndpoint::post(SoupServerMessage *message)
 		setText(message, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "the offer is too large\n");
 		return;
 	}
-	std::string offer(data ? data : "", size);
-	std::string invalid = validateWhepOffer(offer);
+	RemoteSdp offer = parseWhepOffer(std::string_view(data ? data : "", size));
 	/* An offer we cannot serve is the client's to fix (400), not our failure (500). */
-	int payloadType = invalid.empty() ? Viewer::chooseH264Payload(offer, invalid) : -1;
-	if (payloadType < 0) {
-		setText(message, SOUP_STATUS_BAD_REQUEST, "bad offer: " + invalid + "\n");
+	if (!offer) {
+		setText(message, SOUP_STATUS_BAD_REQUEST, "bad offer: " + offer.error + "\n");
 		return;
 	}
 
@@ -118,7 +116,7 @@ void WhepEndpoint::post(SoupServerMessage *message)
 	soup_server_message_pause(message);
 
 	std::string why;
-	if (!viewer->startWhep(offer, payloadType, why)) {
+	if (!viewer->startWhep(std::move(offer.message), offer.payloadType, why)) {
 		respond(viewer->id(), "", why);
 		viewers_.remove(viewer->id(), why);
 	}

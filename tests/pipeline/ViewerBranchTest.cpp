@@ -17,6 +17,7 @@
 
 #include "pipeline/DtlsIdentity.h"
 #include "pipeline/ViewerBranch.h"
+#include "signaling/SdpValidator.h"
 #include "support/TestSupport.h"
 
 using namespace wcam;
@@ -121,7 +122,9 @@ TEST_CASE("an offer is answered", "[viewer-branch]")
 	std::unique_ptr<ViewerBranch> answerer = playingBranch(listener);
 	std::string sdp, error;
 	bool done = false;
-	answerer->answerOffer(offer, [&](const std::string &s, const std::string &e) {
+	RemoteSdp parsed = parseWhepOffer(offer);
+	REQUIRE(parsed.error == "");
+	answerer->answerOffer(std::move(parsed.message), [&](const std::string &s, const std::string &e) {
 		sdp = s;
 		error = e;
 		done = true;
@@ -132,13 +135,13 @@ TEST_CASE("an offer is answered", "[viewer-branch]")
 	destroy(answerer);
 }
 
-TEST_CASE("an offer GstSdp refuses is reported from the main loop", "[viewer-branch]")
+TEST_CASE("a missing offer is reported from the main loop", "[viewer-branch]")
 {
 	NullListener listener;
 	std::unique_ptr<ViewerBranch> branch = playingBranch(listener);
 	std::string error;
 	bool done = false;
-	branch->answerOffer("", [&](const std::string &, const std::string &e) {
+	branch->answerOffer(SdpMessagePtr(), [&](const std::string &, const std::string &e) {
 		error = e;
 		done = true;
 	});
