@@ -142,12 +142,10 @@ void AdaptiveController::applyFormat(const AdaptiveFormat &format)
 	GstPtr<GstElement> element = sourceCaps(pipeline_);
 	if (!element)
 		return;
-	GstCaps *current = nullptr;
+	g_autoptr(GstCaps) current = nullptr;
 	g_object_get(element.get(), "caps", &current, nullptr);
 	CapsPtr caps = CapsPtr::adopt(current && !gst_caps_is_any(current) ? gst_caps_copy(current)
 									      : gst_caps_new_empty_simple("video/x-raw"));
-	if (current)
-		gst_caps_unref(current);
 	gst_caps_set_simple(caps.get(), "width", G_TYPE_INT, format.width, "height", G_TYPE_INT,
 			    format.height, "framerate", GST_TYPE_FRACTION, format.fps, 1, nullptr);
 	/* The capsfilter sends a reconfigure upstream; the source renegotiates. */

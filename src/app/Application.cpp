@@ -64,8 +64,6 @@ Application::~Application()
 	http_.reset();
 	viewers_.reset();
 	pipeline_.reset();
-	if (loop_)
-		g_main_loop_unref(loop_);
 }
 
 bool Application::start(std::string &error)
@@ -324,12 +322,12 @@ void Application::quit(int exitCode)
 {
 	exitCode_ = exitCode;
 	if (loop_)
-		g_main_loop_quit(loop_);
+		g_main_loop_quit(loop_.get());
 }
 
 int Application::run()
 {
-	loop_ = g_main_loop_new(nullptr, FALSE);
+	loop_ = MainLoopPtr::adopt(g_main_loop_new(nullptr, FALSE));
 	auto onSignal = [](gpointer data) -> gboolean {
 		logInfo("stopping on signal");
 		static_cast<Application *>(data)->quit(0);
@@ -341,7 +339,7 @@ int Application::run()
 		static_cast<Application *>(data)->reload();
 		return G_SOURCE_CONTINUE;
 	}, this));
-	g_main_loop_run(loop_);
+	g_main_loop_run(loop_.get());
 	return exitCode_;
 }
 

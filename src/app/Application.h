@@ -83,7 +83,7 @@ private:
 	uint64_t trimmedAt_ = 0; /* departures at the last trim */
 	std::string watchdogProblem_;
 	std::string configPath_;
-	GMainLoop *loop_ = nullptr;
+	MainLoopPtr loop_;
 	int exitCode_ = 0;
 	int64_t processStartUs_;
 	int64_t startedUs_;

@@ -27,11 +27,6 @@ LegacyTranslation to(const char *section, const char *key, std::string value, st
 	return { section, key, value, "read as " + text + (why.empty() ? "" : " (" + why + ")") + "; write that instead" };
 }
 
-LegacyTranslation ignored(const std::string &why)
-{
-	return { {}, {}, {}, "no equivalent, ignored: " + why };
-}
-
 /* The old server's documented config.ini keys that differ from ours. */
 const LegacyKey kLegacyKeys[] = {
 	{ "server", "host", [](Field &, const std::string &v) -> std::optional<LegacyTranslation> {
@@ -39,12 +34,6 @@ const LegacyKey kLegacyKeys[] = {
 	  } },
 	{ "server", "port", [](Field &, const std::string &v) -> std::optional<LegacyTranslation> {
 		  return to("network", "port", v);
-	  } },
-	{ "server", "debug", [](Field &f, const std::string &v) -> std::optional<LegacyTranslation> {
-		  std::optional<bool> debug = parseBool(f, v);
-		  if (!debug)
-			  return std::nullopt;
-		  return to("debug", "log_level", *debug ? "debug" : "info");
 	  } },
 	{ "camera", "device_index", [](Field &f, const std::string &v) -> std::optional<LegacyTranslation> {
 		  static const IntRange kIndex{ 0, 63, false, "a V4L2 device number" };
@@ -55,9 +44,6 @@ const LegacyKey kLegacyKeys[] = {
 		  if (*index == 0)
 			  return to("camera", "device", "", "empty: the first camera found");
 		  return to("camera", "device", "/dev/video" + std::to_string(*index));
-	  } },
-	{ "camera", "rotation", [](Field &, const std::string &) -> std::optional<LegacyTranslation> {
-		  return ignored("rotate in a [pipeline] source fragment with videoflip");
 	  } },
 	{ "performance", "use_gpu_acceleration", [](Field &f, const std::string &v) -> std::optional<LegacyTranslation> {
 		  std::optional<bool> gpu = parseBool(f, v);
@@ -78,9 +64,6 @@ const LegacyKey kLegacyKeys[] = {
 	  } },
 	{ "webrtc", "ice_servers", [](Field &, const std::string &v) -> std::optional<LegacyTranslation> {
 		  return to("network", "ice_servers", v);
-	  } },
-	{ "webrtc", "codec", [](Field &, const std::string &) -> std::optional<LegacyTranslation> {
-		  return ignored("webrtc-camera sends H.264 only");
 	  } },
 };
 

@@ -8,6 +8,7 @@
 #include <gst/gst.h>
 
 #include "config/TextUtil.h"
+#include "core/GlibPtr.h"
 
 namespace wcam {
 
@@ -53,18 +54,14 @@ std::optional<std::string> parseFragment(Field &field, const std::string &value,
 				*text = message;
 		}, &critical);
 	g_autoptr(GError) error = nullptr;
-	GstElement *bin = gst_parse_bin_from_description_full(value.c_str(), FALSE, nullptr,
-							       GST_PARSE_FLAG_FATAL_ERRORS,
-							       &error);
+	GstPtr<GstElement> bin = GstPtr<GstElement>::retain(gst_parse_bin_from_description_full(
+		value.c_str(), FALSE, nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &error));
 	g_log_remove_handler("GStreamer", handler);
-	if (bin)
-		gst_object_unref(gst_object_ref_sink(bin));
 	if (error || !bin || !critical.empty()) {
 		field.error(error ? error->message : "cannot be parsed (" + critical + ")", allowed);
 		return std::nullopt;
 	}
 	return value;
 }
-
 
 } /* namespace wcam */

@@ -5,8 +5,13 @@
  * gst_caps_unref for caps, gst_mini_object_unref for events and buffers,
  * g_object_unref only for plain GObjects such as libsoup's), so nothing
  * is released through the wrong function. Boxed values without a
- * reference count (SDP messages, session descriptions) have one owner and
- * are copied deeply.
+ * reference count (SDP messages, session descriptions, structures) have
+ * one owner and are copied deeply.
+ *
+ * Floating references (a new GstElement, GstPad, GstBin...) are handled
+ * here, as WebKit's GRefPtrGStreamer does: retain() sinks one, so the
+ * caller owns a full reference and gst_bin_add() takes its own; adopt()
+ * refuses one, since a floating reference is nobody's yet.
  */
 #pragma once
 
@@ -30,12 +35,13 @@ public:
 	/* Take over a reference the caller owns ("transfer full"). */
 	static GRef adopt(T *ptr)
 	{
+		g_assert(!ptr || !Traits::floating(ptr));
 		GRef ref;
 		ref.ptr_ = ptr;
 		return ref;
 	}
 
-	/* Add a reference of our own ("transfer none"). */
+	/* Add a reference of our own ("transfer none"), sinking a floating one. */
 	static GRef retain(T *ptr)
 	{
 		if (ptr)
@@ -82,24 +88,29 @@ private:
 	T *ptr_ = nullptr;
 };
 
+/* ref() sinks: on a reference we already own it is a plain ref. */
 struct GstObjectTraits {
-	static void ref(gpointer ptr) { gst_object_ref(ptr); }
+	static void ref(gpointer ptr) { gst_object_ref_sink(ptr); }
 	static void unref(gpointer ptr) { gst_object_unref(ptr); }
+	static bool floating(gpointer ptr) { return g_object_is_floating(ptr); }
 };
 
 struct GObjectTraits {
-	static void ref(gpointer ptr) { g_object_ref(ptr); }
+	static void ref(gpointer ptr) { g_object_ref_sink(ptr); }
 	static void unref(gpointer ptr) { g_object_unref(ptr); }
+	static bool floating(gpointer ptr) { return g_object_is_floating(ptr); }
 };
 
 struct CapsTraits {
 	static void ref(GstCaps *caps) { gst_caps_ref(caps); }
 	static void unref(GstCaps *caps) { gst_caps_unref(caps); }
+	static bool floating(GstCaps *) { return false; }
 };
 
 struct MiniObjectTraits {
 	static void ref(gpointer ptr) { gst_mini_object_ref(GST_MINI_OBJECT_CAST(ptr)); }
 	static void unref(gpointer ptr) { gst_mini_object_unref(GST_MINI_OBJECT_CAST(ptr)); }
+	static bool floating(gpointer) { return false; }
 };
 
 /* Elements, pads, bins, buses, ICE agents: anything derived from GstObject. */
@@ -111,6 +122,14 @@ template<typename T>
 using GObjectPtr = GRef<T, GObjectTraits>;
 
 using CapsPtr = GRef<GstCaps, CapsTraits>;
+
+struct MainLoopTraits {
+	static void ref(GMainLoop *loop) { g_main_loop_ref(loop); }
+	static void unref(GMainLoop *loop) { g_main_loop_unref(loop); }
+	static bool floating(GMainLoop *) { return false; }
+};
+
+using MainLoopPtr = GRef<GMainLoop, MainLoopTraits>;
 
 /* Events, buffers, messages, queries, samples. */
 template<typename T>
@@ -193,8 +212,17 @@ struct SessionDescriptionTraits {
 	}
 };
 
+struct StructureTraits {
+	static GstStructure *copy(const GstStructure *structure) { return gst_structure_copy(structure); }
+	static void free(GstStructure *structure) { gst_structure_free(structure); }
+};
+
 using SdpMessagePtr = GBox<GstSDPMessage, SdpMessageTraits>;
 using SessionDescriptionPtr = GBox<GstWebRTCSessionDescription, SessionDescriptionTraits>;
+using StructurePtr = GBox<GstStructure, StructureTraits>;
+
+/* Promises are mini objects; a GstPromise has no other owner. */
+using PromisePtr = MiniObjectPtr<GstPromise>;
 
 /*
  * A signal handler that disconnects when this object dies. It keeps the

@@ -8,7 +8,7 @@ namespace wcam {
 void postToMain(std::function<void()> work)
 {
 	auto *data = new std::function<void()>(std::move(work));
-	GSource *source = g_idle_source_new();
+	g_autoptr(GSource) source = g_idle_source_new();
 	g_source_set_priority(source, G_PRIORITY_DEFAULT);
 	g_source_set_callback(
 		source,
@@ -18,7 +18,6 @@ void postToMain(std::function<void()> work)
 		},
 		data, [](gpointer ptr) { delete static_cast<std::function<void()> *>(ptr); });
 	g_source_attach(source, g_main_context_default());
-	g_source_unref(source);
 }
 
 } /* namespace wcam */

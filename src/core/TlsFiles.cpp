@@ -29,7 +29,7 @@ GTlsCertificate *loadTlsCertificate(const std::string &certificatePath, const st
 				    std::string &error)
 {
 	g_autoptr(GError) gerror = nullptr;
-	GTlsCertificate *certificate =
+	g_autoptr(GTlsCertificate) certificate =
 		g_tls_certificate_new_from_files(certificatePath.c_str(), keyPath.c_str(), &gerror);
 	if (!certificate) {
 		error = gerror->message;
@@ -39,11 +39,10 @@ GTlsCertificate *loadTlsCertificate(const std::string &certificatePath, const st
 	g_autofree char *keyPem = nullptr;
 	g_object_get(certificate, "certificate-pem", &certificatePem, "private-key-pem", &keyPem, nullptr);
 	if (!certificatePem || !keyPem || !keyMatches(certificatePem, keyPem)) {
-		g_object_unref(certificate);
 		error = "the private key does not belong to the certificate";
 		return nullptr;
 	}
-	return certificate;
+	return static_cast<GTlsCertificate *>(g_steal_pointer(&certificate));
 }
 
 } /* namespace wcam */

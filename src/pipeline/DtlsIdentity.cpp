@@ -158,13 +158,12 @@ std::string DtlsIdentity::loadOrCreate(const std::string &path, std::string &not
 		return pem;
 	}
 	g_autofree char *directory = g_path_get_dirname(path.c_str());
-	GError *error = nullptr;
+	g_autoptr(GError) error = nullptr;
 	if (g_mkdir_with_parents(directory, 0700) != 0 ||
 	    !g_file_set_contents_full(path.c_str(), pem.c_str(), gssize(pem.size()),
 				      G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error)) {
 		note = path + ": cannot keep the DTLS certificate (" +
 		       (error ? error->message : g_strerror(errno)) + "); using one for this run only";
-		g_clear_error(&error);
 	}
 	return pem;
 }

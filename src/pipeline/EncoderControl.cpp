@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "core/GlibPtr.h"
+
 namespace wcam {
 
 namespace {
@@ -28,13 +30,12 @@ bool setEncoderBitrate(GstElement *encoder, int bitsPerSecond)
 	}
 	if (name == "v4l2h264enc") {
 		/* The driver applies controls set while streaming. */
-		GstStructure *controls = nullptr;
-		g_object_get(encoder, "extra-controls", &controls, nullptr);
-		if (!controls)
-			controls = gst_structure_new_empty("controls");
-		gst_structure_set(controls, "video_bitrate", G_TYPE_INT, bitsPerSecond, nullptr);
-		g_object_set(encoder, "extra-controls", controls, nullptr);
-		gst_structure_free(controls);
+		GstStructure *current = nullptr;
+		g_object_get(encoder, "extra-controls", &current, nullptr);
+		StructurePtr controls = StructurePtr::adopt(current ? current
+								    : gst_structure_new_empty("controls"));
+		gst_structure_set(controls.get(), "video_bitrate", G_TYPE_INT, bitsPerSecond, nullptr);
+		g_object_set(encoder, "extra-controls", controls.get(), nullptr);
 		return true;
 	}
 	return false;
@@ -53,13 +54,12 @@ int encoderBitrate(GstElement *encoder)
 		return int(value);
 	}
 	if (name == "v4l2h264enc") {
-		GstStructure *controls = nullptr;
-		g_object_get(encoder, "extra-controls", &controls, nullptr);
+		GstStructure *current = nullptr;
+		g_object_get(encoder, "extra-controls", &current, nullptr);
+		StructurePtr controls = StructurePtr::adopt(current);
 		int bitrate = -1;
-		if (controls) {
-			gst_structure_get_int(controls, "video_bitrate", &bitrate);
-			gst_structure_free(controls);
-		}
+		if (controls)
+			gst_structure_get_int(controls.get(), "video_bitrate", &bitrate);
 		return bitrate;
 	}
 	return -1;

@@ -13,6 +13,8 @@
 #include <glib.h>
 #include <gst/video/video.h>
 
+#include "core/GlibPtr.h"
+
 GST_DEBUG_CATEGORY_STATIC(wcam_stamp_debug);
 #define GST_CAT_DEFAULT wcam_stamp_debug
 
@@ -74,7 +76,7 @@ bool isSupported(GstVideoFormat format)
  * pointer) and whether it already complained about them.
  */
 struct StamperState {
-	GstCaps *caps = nullptr;
+	CapsPtr caps;
 	GstVideoInfo info;
 	bool usable = false;
 	bool warned = false;
@@ -82,32 +84,24 @@ struct StamperState {
 
 void freeStamperState(gpointer data)
 {
-	auto *state = static_cast<StamperState *>(data);
-	if (state->caps)
-		gst_caps_unref(state->caps);
-	delete state;
+	delete static_cast<StamperState *>(data);
 }
 
 /* Re-reads the format on (re)negotiation; false = pass buffers untouched. */
 bool updateCaps(StamperState *state, GstPad *pad)
 {
-	GstCaps *caps = gst_pad_get_current_caps(pad);
+	CapsPtr caps = CapsPtr::adopt(gst_pad_get_current_caps(pad));
 	if (!caps)
 		return false;
-
-	if (caps == state->caps) {
-		gst_caps_unref(caps);
+	if (caps.get() == state->caps.get())
 		return state->usable;
-	}
-
-	if (state->caps)
-		gst_caps_unref(state->caps);
-	state->caps = caps;
+	state->caps = std::move(caps);
 	state->usable = false;
 	state->warned = false;
 
-	if (!gst_video_info_from_caps(&state->info, caps)) {
-		GST_WARNING_OBJECT(pad, "not raw video, no latency stamp: %" GST_PTR_FORMAT, caps);
+	if (!gst_video_info_from_caps(&state->info, state->caps.get())) {
+		GST_WARNING_OBJECT(pad, "not raw video, no latency stamp: %" GST_PTR_FORMAT,
+				   state->caps.get());
 		state->warned = true;
 		return false;
 	}

@@ -17,6 +17,8 @@
 
 #include <gst/gst.h>
 
+#include "core/GlibPtr.h"
+
 namespace wcam {
 
 namespace {
@@ -26,16 +28,12 @@ std::string cameraName(GstDevice *device)
 {
 	std::string name;
 
-	GstElement *element = gst_device_create_element(device, nullptr);
-	if (element) {
-		gst_object_ref_sink(element);
-		if (g_object_class_find_property(G_OBJECT_GET_CLASS(element), "camera-name")) {
-			g_autofree gchar *value = nullptr;
-			g_object_get(element, "camera-name", &value, nullptr);
-			if (value)
-				name = value;
-		}
-		gst_object_unref(element);
+	GstPtr<GstElement> element = GstPtr<GstElement>::retain(gst_device_create_element(device, nullptr));
+	if (element && g_object_class_find_property(G_OBJECT_GET_CLASS(element.get()), "camera-name")) {
+		g_autofree gchar *value = nullptr;
+		g_object_get(element.get(), "camera-name", &value, nullptr);
+		if (value)
+			name = value;
 	}
 
 	if (name.empty()) {
@@ -49,16 +47,11 @@ std::string cameraName(GstDevice *device)
 
 bool createsLibcamerasrc(GstDevice *device)
 {
-	GstElement *element = gst_device_create_element(device, nullptr);
+	GstPtr<GstElement> element = GstPtr<GstElement>::retain(gst_device_create_element(device, nullptr));
 	if (!element)
 		return false;
-
-	gst_object_ref_sink(element);
-	GstElementFactory *factory = gst_element_get_factory(element);
-	bool match = factory &&
-		     g_strcmp0(GST_OBJECT_NAME(factory), "libcamerasrc") == 0;
-	gst_object_unref(element);
-	return match;
+	GstElementFactory *factory = gst_element_get_factory(element.get());
+	return factory && g_strcmp0(GST_OBJECT_NAME(factory), "libcamerasrc") == 0;
 }
 
 void collectCameras(GList *devices, bool checkFactory, std::vector<std::string> &cameras)
@@ -113,14 +106,8 @@ bool isCaptureDevice(const std::string &path)
 
 bool SystemPlatform::hasElement(const std::string &factory) const
 {
-	GstPluginFeature *feature = gst_registry_find_feature(gst_registry_get(),
-							      factory.c_str(),
-							      GST_TYPE_ELEMENT_FACTORY);
-	if (!feature)
-		return false;
-
-	gst_object_unref(feature);
-	return true;
+	return bool(GstPtr<GstPluginFeature>::adopt(gst_registry_find_feature(
+		gst_registry_get(), factory.c_str(), GST_TYPE_ELEMENT_FACTORY)));
 }
 
 std::vector<std::string> SystemPlatform::libcameraCameras() const
@@ -134,22 +121,19 @@ std::vector<std::string> SystemPlatform::libcameraCameras() const
 	 * Probe only libcamera's provider: a monitor over every provider
 	 * would also wake up PipeWire, PulseAudio and friends.
 	 */
-	GstDeviceProvider *provider = gst_device_provider_factory_get_by_name("libcameraprovider");
+	GstPtr<GstDeviceProvider> provider =
+		GstPtr<GstDeviceProvider>::adopt(gst_device_provider_factory_get_by_name("libcameraprovider"));
 	if (provider) {
-		GList *devices = gst_device_provider_get_devices(provider);
+		g_autolist(GstDevice) devices = gst_device_provider_get_devices(provider.get());
 		collectCameras(devices, false, cameras);
-		g_list_free_full(devices, gst_object_unref);
-		gst_object_unref(provider);
 		return cameras;
 	}
 
 	/* No provider: find video sources that turn into libcamerasrc. */
-	GstDeviceMonitor *monitor = gst_device_monitor_new();
-	gst_device_monitor_add_filter(monitor, "Video/Source", nullptr);
-	GList *devices = gst_device_monitor_get_devices(monitor);
+	GstPtr<GstDeviceMonitor> monitor = GstPtr<GstDeviceMonitor>::adopt(gst_device_monitor_new());
+	gst_device_monitor_add_filter(monitor.get(), "Video/Source", nullptr);
+	g_autolist(GstDevice) devices = gst_device_monitor_get_devices(monitor.get());
 	collectCameras(devices, true, cameras);
-	g_list_free_full(devices, gst_object_unref);
-	gst_object_unref(monitor);
 
 	return cameras;
 }

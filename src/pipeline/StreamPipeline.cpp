@@ -126,17 +126,15 @@ bool StreamPipeline::start(std::string &error)
 		return false;
 	}
 
-	GError *parseError = nullptr;
+	g_autoptr(GError) parseError = nullptr;
 	GstElement *pipeline = gst_parse_launch_full(description_.fanout.c_str(), nullptr,
 						     GST_PARSE_FLAG_FATAL_ERRORS, &parseError);
 	if (!pipeline) {
 		error = std::string("cannot build the pipeline: ") +
 			(parseError ? parseError->message : "unknown error");
-		g_clear_error(&parseError);
 		return false;
 	}
-	/* gst_parse_launch returns a floating ref. */
-	pipeline_ = GstPtr<GstElement>::adopt(GST_ELEMENT(gst_object_ref_sink(pipeline)));
+	pipeline_ = GstPtr<GstElement>::retain(pipeline);
 	gst_object_set_name(GST_OBJECT(pipeline_.get()), "webrtc-camera");
 
 	tee_ = byName(pipeline_.get(), "fanout");
@@ -185,17 +183,16 @@ bool StreamPipeline::start(std::string &error)
 /* main thread: camera ... h264parse as one bin, linked to the payloader. */
 bool StreamPipeline::buildProducer(std::string &error)
 {
-	GError *parseError = nullptr;
+	g_autoptr(GError) parseError = nullptr;
 	GstElement *bin = gst_parse_bin_from_description_full(description_.producer.c_str(), TRUE,
 							      nullptr, GST_PARSE_FLAG_FATAL_ERRORS,
 							      &parseError);
 	if (!bin) {
 		error = std::string("cannot build the camera/encoder part: ") +
 			(parseError ? parseError->message : "unknown error");
-		g_clear_error(&parseError);
 		return false;
 	}
-	GstPtr<GstElement> producer = GstPtr<GstElement>::adopt(GST_ELEMENT(gst_object_ref_sink(bin)));
+	GstPtr<GstElement> producer = GstPtr<GstElement>::retain(bin);
 	gst_object_set_name(GST_OBJECT(bin), "producer");
 	GstPtr<GstPad> src = GstPtr<GstPad>::adopt(gst_element_get_static_pad(bin, "src"));
 	GstPtr<GstPad> paySink = GstPtr<GstPad>::adopt(gst_element_get_static_pad(pay_.get(), "sink"));

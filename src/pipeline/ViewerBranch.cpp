@@ -17,7 +17,6 @@
 #include "adaptive/Remb.h"
 #include "core/Log.h"
 #include "pipeline/DtlsIdentity.h"
-#include "signaling/SdpValidator.h"
 
 GST_DEBUG_CATEGORY_STATIC(wcam_viewer_debug);
 #define GST_CAT_DEFAULT wcam_viewer_debug
@@ -85,10 +84,10 @@ bool hasReceptionReport(GstBuffer *buffer)
 using PromiseHandler = std::function<void(const GstStructure *reply, const std::string &error)>;
 
 /* `handler` runs on webrtcbin's thread: copy what it needs, then post. */
-GstPromise *makePromise(PromiseHandler handler)
+PromisePtr makePromise(PromiseHandler handler)
 {
 	auto *data = new PromiseHandler(std::move(handler));
-	return gst_promise_new_with_change_func(
+	return PromisePtr::adopt(gst_promise_new_with_change_func(
 		[](GstPromise *promise, gpointer ptr) {
 			auto &fn = *static_cast<PromiseHandler *>(ptr);
 			if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED) {
@@ -96,18 +95,16 @@ GstPromise *makePromise(PromiseHandler handler)
 				return;
 			}
 			const GstStructure *reply = gst_promise_get_reply(promise);
-			GError *error = nullptr;
+			g_autoptr(GError) error = nullptr;
 			if (reply && gst_structure_has_field(reply, "error"))
 				gst_structure_get(reply, "error", G_TYPE_ERROR, &error, nullptr);
 			if (error) {
-				std::string message = error->message;
-				g_error_free(error);
-				fn(reply, message);
+				fn(reply, error->message);
 				return;
 			}
 			fn(reply, {});
 		},
-		data, [](gpointer ptr) { delete static_cast<PromiseHandler *>(ptr); });
+		data, [](gpointer ptr) { delete static_cast<PromiseHandler *>(ptr); }));
 }
 
 /* The description in a create-offer/create-answer reply, ours to free. */
@@ -228,10 +225,9 @@ GstPadProbeReturn rewritePayloadType(GstPad *, GstPadProbeInfo *info, gpointer d
 		if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
 			GstCaps *filter = nullptr;
 			gst_query_parse_caps(query, &filter);
-			GstCaps *result = filter ? gst_caps_intersect(filter, state->caps.get())
-						 : gst_caps_ref(state->caps.get());
-			gst_query_set_caps_result(query, result);
-			gst_caps_unref(result);
+			CapsPtr result = filter ? CapsPtr::adopt(gst_caps_intersect(filter, state->caps.get()))
+						: state->caps;
+			gst_query_set_caps_result(query, result.get());
 			return GST_PAD_PROBE_HANDLED;
 		}
 	} else if (info->type & GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM) {
@@ -248,27 +244,25 @@ GstPadProbeReturn rewritePayloadType(GstPad *, GstPadProbeInfo *info, gpointer d
 		if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
 			GstCaps *filter = nullptr;
 			gst_query_parse_caps(query, &filter);
-			GstCaps *any = filter ? gst_caps_ref(filter) : gst_caps_new_any();
-			gst_query_set_caps_result(query, any);
-			gst_caps_unref(any);
+			gst_query_set_caps_result(query, filter ? filter : CapsPtr::adopt(gst_caps_new_any()).get());
 			return GST_PAD_PROBE_HANDLED;
 		}
 	} else if (info->type & GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM) {
 		GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
 		if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
+			/* Replaced below: the probe owns the old event. */
+			auto old = MiniObjectPtr<GstEvent>::adopt(event);
 			GstCaps *caps;
 			gst_event_parse_caps(event, &caps);
-			GstCaps *fixed = gst_caps_copy(caps);
-			gst_caps_set_simple(fixed, "payload", G_TYPE_INT, static_cast<int>(pt), nullptr);
+			CapsPtr fixed = CapsPtr::adopt(gst_caps_copy(caps));
+			gst_caps_set_simple(fixed.get(), "payload", G_TYPE_INT, static_cast<int>(pt), nullptr);
 			/*
 			 * webrtcbin matches these caps against the peer's offer: the
 			 * offer's profile-level-id stands (see setCodec), not ours.
 			 */
-			gst_structure_remove_fields(gst_caps_get_structure(fixed, 0), "profile-level-id",
+			gst_structure_remove_fields(gst_caps_get_structure(fixed.get(), 0), "profile-level-id",
 						    "profile", "level", nullptr);
-			GST_PAD_PROBE_INFO_DATA(info) = gst_event_new_caps(fixed);
-			gst_caps_unref(fixed);
-			gst_event_unref(event);
+			GST_PAD_PROBE_INFO_DATA(info) = gst_event_new_caps(fixed.get());
 		}
 	}
 	return GST_PAD_PROBE_OK;
@@ -334,14 +328,13 @@ void adjustElement(GstElement *element, const std::string &dtlsPem)
 	adjustOne(element, dtlsPem);
 	if (!GST_IS_BIN(element))
 		return;
-	GstIterator *it = gst_bin_iterate_recurse(GST_BIN(element));
+	g_autoptr(GstIterator) it = gst_bin_iterate_recurse(GST_BIN(element));
 	GValue item = G_VALUE_INIT;
 	while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
 		adjustOne(GST_ELEMENT(g_value_get_object(&item)), dtlsPem);
 		g_value_reset(&item);
 	}
 	g_value_unset(&item);
-	gst_iterator_free(it);
 }
 
 } /* namespace */
@@ -355,7 +348,7 @@ ViewerBranch::ViewerBranch(const std::string &name, const Options &options, View
 		g_once_init_leave(&once, 1);
 	}
 
-	bin_ = GstPtr<GstElement>::adopt(GST_ELEMENT(gst_object_ref_sink(gst_bin_new(name.c_str()))));
+	bin_ = GstPtr<GstElement>::retain(gst_bin_new(name.c_str()));
 
 	/*
 	 * any thread, while the new elements are still in NULL: make webrtcbin's
@@ -368,9 +361,13 @@ ViewerBranch::ViewerBranch(const std::string &name, const Options &options, View
 		}), new std::string(options.dtlsPem),
 		[](gpointer data, GClosure *) { delete static_cast<std::string *>(data); });
 
-	/* Ours plus the bin's (which sinks the floating one in gst_bin_add). */
 	queue_ = GstPtr<GstElement>::retain(gst_element_factory_make("queue", "queue"));
 	webrtc_ = GstPtr<GstElement>::retain(gst_element_factory_make("webrtcbin", "webrtc"));
+	if (!queue_ || !webrtc_) {
+		error_ = std::string("cannot make GStreamer's ") + (queue_ ? "webrtcbin" : "queue") +
+			 " element: is its plugin installed?";
+		return;
+	}
 	g_object_set(queue_.get(), "leaky", 2 /* downstream */, "max-size-buffers", 0u,
 		     "max-size-bytes", 0u, "max-size-time", kQueueTimeNs, nullptr);
 	g_object_set(webrtc_.get(), "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
@@ -381,7 +378,13 @@ ViewerBranch::ViewerBranch(const std::string &name, const Options &options, View
 
 	GstPtr<GstPad> queueSrc = GstPtr<GstPad>::adopt(gst_element_get_static_pad(queue_.get(), "src"));
 	webrtcSink_ = GstPtr<GstPad>::adopt(gst_element_request_pad_simple(webrtc_.get(), "sink_%u"));
-	gst_pad_link(queueSrc.get(), webrtcSink_.get());
+	GstPadLinkReturn linked = webrtcSink_ ? gst_pad_link(queueSrc.get(), webrtcSink_.get())
+					      : GST_PAD_LINK_REFUSED;
+	if (GST_PAD_LINK_FAILED(linked)) {
+		error_ = std::string("cannot link the viewer's queue to webrtcbin: ") +
+			 gst_pad_link_get_name(linked);
+		return;
+	}
 
 	/*
 	 * streaming thread: drop buffers (not events) until openGate(), then
@@ -488,7 +491,7 @@ void ViewerBranch::configureIce(const Options &options)
 		}
 	}
 
-	GObject *agent = nullptr;
+	g_autoptr(GstObject) agent = nullptr;
 	g_object_get(webrtc_.get(), "ice-agent", &agent, nullptr);
 	if (!agent)
 		return;
@@ -509,7 +512,6 @@ void ViewerBranch::configureIce(const Options &options)
 		if (!added)
 			logWarning("ICE agent refused local address " + address);
 	}
-	gst_object_unref(agent);
 }
 
 std::vector<std::string> ViewerBranch::resolveIceAddresses(const std::vector<std::string> &entries)
@@ -566,7 +568,7 @@ std::string ViewerBranch::toGstIceUrl(const std::string &url, const std::string 
 
 void ViewerBranch::setCodec(GstCaps *rtpCaps, int payloadType)
 {
-	GstWebRTCRTPTransceiver *transceiver = nullptr;
+	g_autoptr(GstWebRTCRTPTransceiver) transceiver = nullptr;
 	g_signal_emit_by_name(webrtc_.get(), "get-transceiver", 0, &transceiver);
 	if (!transceiver)
 		return;
@@ -610,12 +612,12 @@ void ViewerBranch::setCodec(GstCaps *rtpCaps, int payloadType)
 	/* do-nack: an RTX payload in the SDP and a retransmitting sender. */
 	g_object_set(transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
 		     "codec-preferences", caps.get(), "do-nack", TRUE, nullptr);
-	gst_object_unref(transceiver);
 }
 
 void ViewerBranch::openGate()
 {
-	gate_->open();
+	if (gate_)
+		gate_->open();
 }
 
 void ViewerBranch::setLocal(GstWebRTCSessionDescription *description, SdpCallback done)
@@ -623,18 +625,17 @@ void ViewerBranch::setLocal(GstWebRTCSessionDescription *description, SdpCallbac
 	if (!dtlsFingerprint_.empty() && description->sdp)
 		setFingerprint(description->sdp, dtlsFingerprint_);
 	std::string text = descriptionText(description);
-	GstPromise *promise = makePromise([guard = lifetime_.guard(), text, done](const GstStructure *,
-										  const std::string &error) {
+	PromisePtr promise = makePromise([guard = lifetime_.guard(), text, done](const GstStructure *,
+										 const std::string &error) {
 		postToMain(guard, [text, error, done]() { done(error.empty() ? text : "", error); });
 	});
-	g_signal_emit_by_name(webrtc_.get(), "set-local-description", description, promise);
-	gst_promise_unref(promise);
+	g_signal_emit_by_name(webrtc_.get(), "set-local-description", description, promise.get());
 }
 
 void ViewerBranch::createOffer(SdpCallback done)
 {
-	GstPromise *promise = makePromise([guard = lifetime_.guard(), this, done](const GstStructure *reply,
-										  const std::string &error) {
+	PromisePtr promise = makePromise([guard = lifetime_.guard(), this, done](const GstStructure *reply,
+										 const std::string &error) {
 		SessionDescriptionPtr offer = error.empty() ? replyDescription(reply, "offer") : nullptr;
 		if (!offer) {
 			std::string why = error.empty() ? "webrtcbin created no offer" : error;
@@ -644,37 +645,33 @@ void ViewerBranch::createOffer(SdpCallback done)
 		/* Freed with the work, also when the viewer is gone before it runs. */
 		postToMain(guard, [this, done, offer = std::move(offer)]() { setLocal(offer.get(), done); });
 	});
-	g_signal_emit_by_name(webrtc_.get(), "create-offer", nullptr, promise);
-	gst_promise_unref(promise);
+	g_signal_emit_by_name(webrtc_.get(), "create-offer", nullptr, promise.get());
 }
 
-void ViewerBranch::setRemoteAnswer(const std::string &sdp, DoneCallback done)
+void ViewerBranch::setRemoteAnswer(SdpMessagePtr sdp, DoneCallback done)
 {
-	SdpMessagePtr message = parseSdp(sdp);
-	if (!message) {
+	if (!sdp) {
 		/* Callbacks always come from the main loop, never from in here. */
-		postToMain(lifetime_, [done]() { done("the answer is not valid SDP"); });
+		postToMain(lifetime_, [done]() { done("no answer"); });
 		return;
 	}
 	SessionDescriptionPtr answer = SessionDescriptionPtr::adopt(
-		gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, message.release()));
-	GstPromise *promise = makePromise([guard = lifetime_.guard(), done](const GstStructure *,
-									    const std::string &error) {
+		gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, sdp.release()));
+	PromisePtr promise = makePromise([guard = lifetime_.guard(), done](const GstStructure *,
+									   const std::string &error) {
 		postToMain(guard, [done, error]() { done(error); });
 	});
-	g_signal_emit_by_name(webrtc_.get(), "set-remote-description", answer.get(), promise);
-	gst_promise_unref(promise);
+	g_signal_emit_by_name(webrtc_.get(), "set-remote-description", answer.get(), promise.get());
 }
 
-void ViewerBranch::answerOffer(const std::string &sdp, SdpCallback done)
+void ViewerBranch::answerOffer(SdpMessagePtr sdp, SdpCallback done, DoneCallback refused)
 {
-	SdpMessagePtr message = parseSdp(sdp);
-	if (!message) {
-		postToMain(lifetime_, [done]() { done("", "the offer is not valid SDP"); });
+	if (!sdp) {
+		postToMain(lifetime_, [done]() { done("", "no offer"); });
 		return;
 	}
 	SessionDescriptionPtr offer = SessionDescriptionPtr::adopt(
-		gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, message.release()));
+		gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp.release()));
 
 	/* Once set locally, the answer waits for gathering to complete (deliverAnswer). */
 	SdpCallback answerSet = [this, done](const std::string &, const std::string &error) {
@@ -698,19 +695,17 @@ void ViewerBranch::answerOffer(const std::string &sdp, SdpCallback done)
 		postToMain(guard, [this, answerSet, answer = std::move(answer)]() { setLocal(answer.get(), answerSet); });
 	};
 
-	GstPromise *promise = makePromise([guard, this, done, onAnswer](const GstStructure *, const std::string &error) {
-		postToMain(guard, [this, done, error, onAnswer]() {
+	PromisePtr promise = makePromise([guard, this, refused, onAnswer](const GstStructure *, const std::string &error) {
+		postToMain(guard, [this, refused, error, onAnswer]() {
 			if (!error.empty()) {
-				done("", error);
+				refused(error);
 				return;
 			}
-			GstPromise *answerPromise = makePromise(onAnswer);
-			g_signal_emit_by_name(webrtc_.get(), "create-answer", nullptr, answerPromise);
-			gst_promise_unref(answerPromise);
+			PromisePtr answerPromise = makePromise(onAnswer);
+			g_signal_emit_by_name(webrtc_.get(), "create-answer", nullptr, answerPromise.get());
 		});
 	});
-	g_signal_emit_by_name(webrtc_.get(), "set-remote-description", offer.get(), promise);
-	gst_promise_unref(promise);
+	g_signal_emit_by_name(webrtc_.get(), "set-remote-description", offer.get(), promise.get());
 }
 
 void ViewerBranch::addRemoteCandidate(unsigned mlineIndex, const std::string &candidate)
@@ -735,7 +730,7 @@ void ViewerBranch::watchRtcp()
 	if (!rtpbin)
 		return;
 	/* Bundled: every media shares session 0, which exists once negotiated. */
-	GObject *session = nullptr;
+	g_autoptr(GObject) session = nullptr;
 	g_signal_emit_by_name(rtpbin.get(), "get-internal-session", 0u, &session);
 	if (!session)
 		return;
@@ -759,7 +754,6 @@ void ViewerBranch::watchRtcp()
 				}
 			});
 		}));
-	g_object_unref(session);
 	rtcpWatched_ = true;
 }
 
@@ -767,8 +761,8 @@ void ViewerBranch::requestStats()
 {
 	if (!rtcpWatched_)
 		watchRtcp();
-	GstPromise *promise = makePromise([guard = lifetime_.guard(), this](const GstStructure *reply,
-									    const std::string &error) {
+	PromisePtr promise = makePromise([guard = lifetime_.guard(), this](const GstStructure *reply,
+									   const std::string &error) {
 		if (!error.empty() || !reply)
 			return;
 		ViewerRtcStats stats = parseStats(reply);
@@ -780,8 +774,7 @@ void ViewerBranch::requestStats()
 			observer_.stats(name_, withRemb);
 		});
 	});
-	g_signal_emit_by_name(webrtc_.get(), "get-stats", nullptr, promise);
-	gst_promise_unref(promise);
+	g_signal_emit_by_name(webrtc_.get(), "get-stats", nullptr, promise.get());
 }
 
 } /* namespace wcam */

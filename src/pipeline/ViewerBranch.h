@@ -56,6 +56,9 @@ public:
 	ViewerBranch(const ViewerBranch &) = delete;
 	ViewerBranch &operator=(const ViewerBranch &) = delete;
 
+	/* Empty when the branch was built; otherwise why not (nothing else works then). */
+	const std::string &error() const { return error_; }
+
 	GstElement *bin() const { return bin_.get(); }
 	GstElement *webrtc() const { return webrtc_.get(); }
 
@@ -76,14 +79,15 @@ public:
 
 	/* We offer (websocket viewers): create-offer + set-local-description. */
 	void createOffer(SdpCallback done);
-	void setRemoteAnswer(const std::string &sdp, DoneCallback done);
+	void setRemoteAnswer(SdpMessagePtr answer, DoneCallback done);
 
 	/*
 	 * They offer (WHEP): set-remote-description + create-answer + set-local;
 	 * `done` gets the answer once gathering completed (WHEP has no trickle:
-	 * the answer carries every candidate).
+	 * the answer carries every candidate), or why there is none; `refused`
+	 * instead when webrtcbin refuses the offer itself (the client's fault).
 	 */
-	void answerOffer(const std::string &sdp, SdpCallback done);
+	void answerOffer(SdpMessagePtr offer, SdpCallback done, DoneCallback refused);
 
 	void addRemoteCandidate(unsigned mlineIndex, const std::string &candidate);
 
@@ -116,6 +120,7 @@ private:
 	void onGatheringState(GstWebRTCICEGatheringState state);
 	void deliverAnswer();
 
+	std::string error_;
 	GstPtr<GstElement> bin_;
 	GstPtr<GstElement> queue_;
 	GstPtr<GstElement> webrtc_;

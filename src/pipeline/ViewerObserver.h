@@ -50,10 +50,14 @@ public:
 	{
 		(void)id, (void)mlineIndex, (void)candidate;
 	}
-	/* WHEP: the answer with every candidate, or why there is none. */
-	virtual void answer(const std::string &id, const std::string &sdp, const std::string &error)
+	/*
+	 * WHEP: the answer with every candidate, or why there is none;
+	 * `offerRefused`: webrtcbin refused the offer (the client's to fix).
+	 */
+	virtual void answer(const std::string &id, const std::string &sdp, const std::string &error,
+			    bool offerRefused)
 	{
-		(void)id, (void)sdp, (void)error;
+		(void)id, (void)sdp, (void)error, (void)offerRefused;
 	}
 	/* The peer is connected (again): media flows. */
 	virtual void connected(const std::string &id) { (void)id; }

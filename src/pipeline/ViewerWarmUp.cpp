@@ -29,8 +29,6 @@ ViewerWarmUp::~ViewerWarmUp()
 {
 	if (thread_)
 		g_thread_join(thread_);
-	if (dtlsHold_)
-		gst_object_unref(dtlsHold_);
 }
 
 gpointer ViewerWarmUp::run(gpointer data)
@@ -41,22 +39,20 @@ gpointer ViewerWarmUp::run(gpointer data)
 	 * first time one is created, whatever certificate it is given after:
 	 * tenths of a second here, seconds on a Pi Zero.
 	 */
-	GstElement *decoder = gst_element_factory_make("dtlssrtpdec", nullptr);
+	GstPtr<GstElement> decoder = GstPtr<GstElement>::retain(gst_element_factory_make("dtlssrtpdec", nullptr));
 	if (decoder) {
-		gst_object_ref_sink(decoder);
 		/*
 		 * The decoders share one DTLS context per certificate, freed with
 		 * the last of them; holding one keeps it (tens of ms to make)
 		 * between viewers.
 		 */
 		if (!self->dtlsPem_.empty())
-			g_object_set(decoder, "pem", self->dtlsPem_.c_str(), nullptr);
-		self->dtlsHold_ = decoder;
+			g_object_set(decoder.get(), "pem", self->dtlsPem_.c_str(), nullptr);
+		self->dtlsHold_ = std::move(decoder);
 	}
 	for (const char *name : kViewerElements) {
-		GstElement *element = gst_element_factory_make(name, nullptr);
-		if (element)
-			gst_object_unref(gst_object_ref_sink(element));
+		/* Made and dropped: loads the plugin and its types. */
+		GstPtr<GstElement>::retain(gst_element_factory_make(name, nullptr));
 	}
 	g_atomic_int_set(&self->ready_, 1);
 	return nullptr;

@@ -10,6 +10,8 @@
 #include <glib.h>
 #include <gst/gst.h>
 
+#include "core/GlibPtr.h"
+
 namespace wcam {
 
 class ViewerWarmUp
@@ -33,7 +35,7 @@ private:
 	std::string dtlsPem_;
 	GThread *thread_ = nullptr;
 	/* Written by the thread, read after it is joined. */
-	GstElement *dtlsHold_ = nullptr;
+	GstPtr<GstElement> dtlsHold_;
 	gint ready_ = 0;
 };
 

@@ -113,13 +113,12 @@ bool ConnectionGuard::listen(GSocketAddress *address, int &port, std::string &er
 
 void ConnectionGuard::watchListener()
 {
-	GSource *source = g_socket_create_source(listener_.get(), G_IO_IN, nullptr);
+	g_autoptr(GSource) source = g_socket_create_source(listener_.get(), G_IO_IN, nullptr);
 	g_source_set_callback(source, G_SOURCE_FUNC(+[](GSocket *, GIOCondition, gpointer data) -> gboolean {
 		static_cast<ConnectionGuard *>(data)->acceptPending();
 		return G_SOURCE_CONTINUE;
 	}), this, nullptr);
 	acceptWatch_.reset(g_source_attach(source, nullptr));
-	g_source_unref(source);
 }
 
 /* main thread: the listening socket is readable. */
@@ -245,7 +244,6 @@ void ConnectionGuard::awaitTls(GSocketConnection *connection, GSocketAddress *lo
 	g_source_set_callback(source, G_SOURCE_FUNC(readable), waiting,
 			      [](gpointer data) { delete static_cast<Waiting *>(data); });
 	g_source_attach(source, nullptr);
-	g_source_unref(source);
 }
 
 /*

@@ -97,8 +97,9 @@ bool HttpServer::start(std::string &error)
 	if (config_.security.loopbackOnly() && !g_inet_address_get_is_loopback(address)) {
 		bool v6 = g_inet_address_get_family(address) == G_SOCKET_FAMILY_IPV6;
 		bind_ = v6 ? "::1" : "127.0.0.1";
-		g_object_unref(address);
-		address = g_inet_address_new_loopback(v6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4);
+		g_autoptr(GInetAddress) loopback =
+			g_inet_address_new_loopback(v6 ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4);
+		std::swap(address, loopback);
 		logWarning("no user in " + config_.security.usersFile + ": listening on " + bind_ +
 			   " only, not " + config_.network.bind + "; add one with \"sudo webrtc-camera-configure"
 			   " --add-user NAME\" and restart, or set [security] users_file = (empty) for a camera"
@@ -312,7 +313,7 @@ void HttpServer::serveFile(SoupServerMessage *message, const char *path)
 	}
 
 	std::optional<StaticFile> file = files_.resolve(path);
-	char *contents = nullptr;
+	g_autofree char *contents = nullptr;
 	gsize length = 0;
 	if (!file || !g_file_get_contents(file->path.c_str(), &contents, &length, nullptr)) {
 		setText(message, SOUP_STATUS_NOT_FOUND, "not found\n");
@@ -324,11 +325,10 @@ void HttpServer::serveFile(SoupServerMessage *message, const char *path)
 			soup_server_message_get_response_headers(message), length);
 		soup_message_headers_set_content_type(
 			soup_server_message_get_response_headers(message), file->contentType.c_str(), nullptr);
-		g_free(contents);
 		return;
 	}
 	soup_server_message_set_response(message, file->contentType.c_str(), SOUP_MEMORY_TAKE,
-					 contents, length);
+					 g_steal_pointer(&contents), length);
 }
 
 /*

@@ -4,11 +4,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include <gst/sdp/sdp.h>
-
 #include "core/Log.h"
 #include "signaling/Message.h"
-#include "signaling/SdpValidator.h"
 
 namespace wcam {
 
@@ -52,6 +49,10 @@ const char *Viewer::toString(State state)
 
 bool Viewer::attach(int payloadType, std::string &error)
 {
+	if (!branch_->error().empty()) {
+		error = branch_->error();
+		return false;
+	}
 	CapsPtr caps = pipeline_.rtpCaps();
 	if (!caps) {
 		error = "the stream is not running yet; try again in a moment";
@@ -89,69 +90,29 @@ bool Viewer::startOffer(std::string &error)
 	return true;
 }
 
-int Viewer::chooseH264Payload(const std::string &offerSdp, std::string &why)
-{
-	SdpMessagePtr message = parseSdp(offerSdp);
-	if (!message) {
-		why = "the offer is not valid SDP";
-		return -1;
-	}
-	int best = -1;
-	int bestScore = -1;
-	for (guint m = 0; m < gst_sdp_message_medias_len(message.get()); m++) {
-		const GstSDPMedia *media = gst_sdp_message_get_media(message.get(), m);
-		if (g_strcmp0(gst_sdp_media_get_media(media), "video"))
-			continue;
-		for (guint f = 0; f < gst_sdp_media_formats_len(media); f++) {
-			int pt = atoi(gst_sdp_media_get_format(media, f));
-			g_autoptr(GstCaps) caps = gst_sdp_media_get_caps_from_media(media, pt);
-			if (!caps)
-				continue;
-			const GstStructure *s = gst_caps_get_structure(caps, 0);
-			if (g_ascii_strcasecmp(gst_structure_get_string(s, "encoding-name") ?: "", "H264"))
-				continue;
-			const char *mode = gst_structure_get_string(s, "packetization-mode");
-			if (g_strcmp0(mode, "1"))
-				continue;
-			/* Prefer constrained baseline, which every decoder (and Safari) takes. */
-			/* GstSdp gives "profile" (or the raw profile-level-id). */
-			const char *profile = gst_structure_get_string(s, "profile");
-			const char *levelId = gst_structure_get_string(s, "profile-level-id");
-			int score = 1;
-			if (!g_strcmp0(profile, "constrained-baseline") ||
-			    (levelId && g_str_has_prefix(levelId, "42e0")))
-				score = 3;
-			else if (!g_strcmp0(profile, "baseline") || (levelId && g_str_has_prefix(levelId, "42")))
-				score = 2;
-			if (score > bestScore) {
-				best = pt;
-				bestScore = score;
-			}
-		}
-		break; /* the first video section is the one we feed */
-	}
-	if (best < 0)
-		why = "the offer has no H.264 video with packetization-mode=1";
-	return best;
-}
-
-bool Viewer::startWhep(const std::string &offerSdp, int payloadType, std::string &error)
+bool Viewer::startWhep(SdpMessagePtr offer, int payloadType, std::string &error)
 {
 	if (!attach(payloadType, error))
 		return false;
 	/* WHEP without trickle: the branch answers once every candidate is in. */
-	branch_->answerOffer(offerSdp, [this](const std::string &sdp, const std::string &err) {
-		if (!err.empty()) {
-			owner_.answer(id_, "", "could not answer the offer: " + err);
-			fail("could not answer the offer: " + err);
-			return;
-		}
-		owner_.answer(id_, sdp, "");
-	});
+	branch_->answerOffer(
+		std::move(offer),
+		[this](const std::string &sdp, const std::string &err) {
+			if (!err.empty()) {
+				owner_.answer(id_, "", "could not answer the offer: " + err, false);
+				fail("could not answer the offer: " + err);
+				return;
+			}
+			owner_.answer(id_, sdp, "", false);
+		},
+		[this](const std::string &err) {
+			owner_.answer(id_, "", "the offer was refused: " + err, true);
+			fail("offer refused: " + err);
+		});
 	return true;
 }
 
-void Viewer::handleAnswer(const std::string &sdp)
+void Viewer::handleAnswer(SdpMessagePtr answer)
 {
 	touch();
 	if (state_ != State::Negotiating) {
@@ -159,7 +120,7 @@ void Viewer::handleAnswer(const std::string &sdp)
 		return;
 	}
 	setState(State::Connecting);
-	branch_->setRemoteAnswer(sdp, [this](const std::string &err) {
+	branch_->setRemoteAnswer(std::move(answer), [this](const std::string &err) {
 		if (!err.empty()) {
 			owner_.signal(id_, errorMessage({ "bad-sdp", "the answer was refused: " + err }));
 			fail("answer refused: " + err);

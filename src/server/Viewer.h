@@ -36,12 +36,13 @@ public:
 	/* WebSocket: join the fan-out and send our offer. */
 	bool startOffer(std::string &error);
 	/*
-	 * WHEP: join the fan-out and answer `offerSdp` (validated already),
-	 * sending H.264 as `payloadType` (from chooseH264Payload).
+	 * WHEP: join the fan-out and answer `offer` (from parseWhepOffer),
+	 * sending H.264 as `payloadType` (its choice).
 	 */
-	bool startWhep(const std::string &offerSdp, int payloadType, std::string &error);
+	bool startWhep(SdpMessagePtr offer, int payloadType, std::string &error);
 
-	void handleAnswer(const std::string &sdp);
+	/* `answer` from parseAnswer. */
+	void handleAnswer(SdpMessagePtr answer);
 	void handleCandidate(unsigned mlineIndex, const std::string &candidate);
 
 	/* Leave the fan-out (IDLE probe + NULL on the main loop). */
@@ -63,9 +64,6 @@ public:
 
 	static const char *toString(Kind kind);
 	static const char *toString(State state);
-
-	/* The H.264 payload type a WHEP offer wants, or -1 (and why). */
-	static int chooseH264Payload(const std::string &offerSdp, std::string &why);
 
 private:
 	/* What the branch tells (its id is the branch name: ignored). */

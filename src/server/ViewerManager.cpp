@@ -137,10 +137,11 @@ void ViewerManager::signal(const std::string &id, const std::string &json)
 		owner->signal(id, json);
 }
 
-void ViewerManager::answer(const std::string &id, const std::string &sdp, const std::string &error)
+void ViewerManager::answer(const std::string &id, const std::string &sdp, const std::string &error,
+			   bool offerRefused)
 {
 	if (ViewerObserver *owner = ownerOf(id))
-		owner->answer(id, sdp, error);
+		owner->answer(id, sdp, error, offerRefused);
 }
 
 void ViewerManager::connected(const std::string &id)

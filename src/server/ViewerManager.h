@@ -72,7 +72,8 @@ private:
 	ViewerBranch::Options branchOptionsFrom(const Config &config) const;
 
 	void signal(const std::string &id, const std::string &json) override;
-	void answer(const std::string &id, const std::string &sdp, const std::string &error) override;
+	void answer(const std::string &id, const std::string &sdp, const std::string &error,
+		    bool offerRefused) override;
 	void connected(const std::string &id) override;
 	void stats(const std::string &id, const ViewerRtcStats &stats) override;
 	void ended(const std::string &id, const std::string &reason) override;

@@ -135,7 +135,7 @@ void WebSocketClient::onMessage(SoupWebsocketDataType type, GBytes *data)
 			send(errorMessage({ "bad-state", "answer without a stream; send start first" }));
 			break;
 		}
-		viewer->handleAnswer(message.sdp);
+		viewer->handleAnswer(message.answer);
 		break;
 	case ClientMessageType::Candidate:
 		if (!viewer) {

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/GlibPtr.h"
+
 namespace {
 
 /* Where in a frame the parser stands. */
@@ -165,10 +167,9 @@ GIOStream *webSocketLimitStream(GIOStream *base, size_t maxMessage)
 	/* The substreams do not own the socket; `base` does. Keep it with us. */
 	g_object_set_data_full(G_OBJECT(stream), "wcam-base-stream", g_object_ref(base),
 			       [](gpointer data) {
-				       GIOStream *s = G_IO_STREAM(data);
-				       if (!g_io_stream_is_closed(s))
-					       g_io_stream_close(s, nullptr, nullptr);
-				       g_object_unref(s);
+				       auto s = GObjectPtr<GIOStream>::adopt(G_IO_STREAM(data));
+				       if (!g_io_stream_is_closed(s.get()))
+					       g_io_stream_close(s.get(), nullptr, nullptr);
 			       });
 	return stream;
 }

@@ -38,14 +38,16 @@ WhepEndpoint::~WhepEndpoint()
 		viewers_.remove(session.viewerId, "server shutting down");
 }
 
-void WhepEndpoint::answer(const std::string &id, const std::string &sdp, const std::string &error)
+void WhepEndpoint::answer(const std::string &id, const std::string &sdp, const std::string &error,
+			  bool offerRefused)
 {
-	respond(id, sdp, error);
+	/* An offer webrtcbin refuses is the client's to fix (400), like one the validator refuses. */
+	respond(id, sdp, error, offerRefused ? SOUP_STATUS_BAD_REQUEST : SOUP_STATUS_INTERNAL_SERVER_ERROR);
 }
 
 void WhepEndpoint::ended(const std::string &id, const std::string &reason)
 {
-	respond(id, "", reason);
+	respond(id, "", reason, SOUP_STATUS_INTERNAL_SERVER_ERROR);
 }
 
 void WhepEndpoint::handle(SoupServerMessage *message, const char *path)
@@ -96,12 +98,10 @@ void WhepEndpoint::post(SoupServerMessage *message)
 		setText(message, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "the offer is too large\n");
 		return;
 	}
-	std::string offer(data ? data : "", size);
-	std::string invalid = validateWhepOffer(offer);
+	RemoteSdp offer = parseWhepOffer(std::string_view(data ? data : "", size));
 	/* An offer we cannot serve is the client's to fix (400), not our failure (500). */
-	int payloadType = invalid.empty() ? Viewer::chooseH264Payload(offer, invalid) : -1;
-	if (payloadType < 0) {
-		setText(message, SOUP_STATUS_BAD_REQUEST, "bad offer: " + invalid + "\n");
+	if (!offer) {
+		setText(message, SOUP_STATUS_BAD_REQUEST, "bad offer: " + offer.error + "\n");
 		return;
 	}
 
@@ -120,13 +120,14 @@ void WhepEndpoint::post(SoupServerMessage *message)
 	soup_server_message_pause(message);
 
 	std::string why;
-	if (!viewer->startWhep(offer, payloadType, why)) {
-		respond(viewer->id(), "", why);
+	if (!viewer->startWhep(std::move(offer.message), offer.payloadType, why)) {
+		respond(viewer->id(), "", why, SOUP_STATUS_INTERNAL_SERVER_ERROR);
 		viewers_.remove(viewer->id(), why);
 	}
 }
 
-void WhepEndpoint::respond(const std::string &id, const std::string &sdp, const std::string &error)
+void WhepEndpoint::respond(const std::string &id, const std::string &sdp, const std::string &error,
+			   unsigned errorStatus)
 {
 	auto it = pending_.find(id);
 	if (it == pending_.end())
@@ -135,7 +136,7 @@ void WhepEndpoint::respond(const std::string &id, const std::string &sdp, const 
 	pending_.erase(it);
 
 	if (!error.empty()) {
-		setText(message.get(), SOUP_STATUS_INTERNAL_SERVER_ERROR, error + "\n");
+		setText(message.get(), errorStatus, error + "\n");
 		postToMain(lifetime_, [this, id, error]() { viewers_.remove(id, error); });
 	} else {
 		g_autofree char *secret = g_uuid_string_random();

@@ -33,10 +33,12 @@ public:
 private:
 	void post(SoupServerMessage *message);
 	void remove(SoupServerMessage *message, const std::string &secret);
-	void respond(const std::string &id, const std::string &sdp, const std::string &error);
+	/* `errorStatus` goes with a non-empty `error`. */
+	void respond(const std::string &id, const std::string &sdp, const std::string &error, unsigned errorStatus);
 
 	/* Our viewers' lives (ViewerObserver): answer, or ended before it. */
-	void answer(const std::string &id, const std::string &sdp, const std::string &error) override;
+	void answer(const std::string &id, const std::string &sdp, const std::string &error,
+		    bool offerRefused) override;
 	void ended(const std::string &id, const std::string &reason) override;
 	void forgetEnded();
 

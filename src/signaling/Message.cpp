@@ -112,11 +112,10 @@ ParsedMessage parseAnswer(JsonObject *object)
 	if (!holdsString(sdp))
 		return fail("bad-sdp", "answer field \"sdp\" is not a string");
 
-	ClientMessage message{ ClientMessageType::Answer, json_node_get_string(sdp), {}, 0 };
-	std::string reason = validateAnswer(message.sdp, kOfferedMedia);
-	if (!reason.empty())
-		return fail("bad-sdp", "answer field \"sdp\" is invalid: " + reason);
-	return ok(std::move(message));
+	RemoteSdp answer = wcam::parseAnswer(json_node_get_string(sdp));
+	if (!answer)
+		return fail("bad-sdp", "answer field \"sdp\" is invalid: " + answer.error);
+	return ok(ClientMessage{ ClientMessageType::Answer, std::move(answer.message), {}, 0 });
 }
 
 ParsedMessage parseCandidate(JsonObject *object)

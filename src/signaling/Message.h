@@ -21,8 +21,8 @@
  *       code: bad-json | bad-message | unknown-type | bad-sdp |
  *             bad-candidate | busy | bad-state | too-large | internal
  *
- * Parsing is pure (json-glib, GstSdp) and validates everything webrtcbin
- * will later see, because GStreamer 1.22's webrtcbin asserts on bad SDP.
+ * Parsing is pure (json-glib, GstSdp): an answer's SDP is parsed here,
+ * once (parseAnswer), and the message goes to webrtcbin as it is.
  */
 #pragma once
 
@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "config/Config.h"
+#include "core/GlibPtr.h"
 
 namespace wcam {
 
@@ -39,7 +40,7 @@ enum class ClientMessageType { Start, Answer, Candidate, Stop, Ping };
 
 struct ClientMessage {
 	ClientMessageType type;
-	std::string sdp;       /* Answer */
+	SdpMessagePtr answer;  /* Answer: parseAnswer()'s reading */
 	std::string candidate; /* Candidate; empty = end of candidates */
 	unsigned mlineIndex = 0;
 };

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Checks remote SDP and ICE candidates before webrtcbin sees them.
- * GStreamer 1.22's webrtcbin g_assert()s (aborting the whole server) on
- * some malformed input, so anything a browser or WHEP client sends goes
- * through here first. Each function returns an empty string when the input
- * is acceptable, otherwise a one-line reason naming what is wrong.
+ * Remote SDP and ICE candidates, read once before webrtcbin sees them.
+ * A description is parsed here, into the GstSDPMessage that later goes
+ * to webrtcbin as it is; nobody parses the text again. What is refused
+ * here is only what GStreamer 1.22.0 would mishandle (each rule names the
+ * code path in SdpValidator.cpp and has its test); everything webrtcbin
+ * checks itself (mid, ICE credentials, DTLS setup and fingerprint, m-line
+ * count, BUNDLE) it reports itself, as the error of set-remote-description.
  */
 #pragma once
 
@@ -15,37 +17,36 @@
 
 namespace wcam {
 
-/*
- * An answer to our offer: parses with GstSdp, has at least one media
- * section, no more than `offeredMedia` sections, each media section has a
- * port, a protocol with "RTP" and "SAVPF" (or "UDP/TLS/RTP/SAVPF"), at
- * least one format, ICE credentials (ice-ufrag, ice-pwd at session or
- * media level), a DTLS fingerprint and a setup attribute (active/passive/
- * actpass), and a mid. `offeredMedia` = 0 skips the count check.
- */
-std::string validateAnswer(std::string_view sdp, unsigned offeredMedia = 1);
+struct RemoteSdp {
+	/* Empty when accepted, else a one-line reason naming what is wrong. */
+	std::string error;
+	/* GstSdp's reading of the text; set when accepted. */
+	SdpMessagePtr message;
+
+	/* WHEP offers: the H.264 format we send, in the first video section. */
+	int payloadType = -1;
+	std::string mid;
+	std::string profile; /* GstSdp's name, e.g. "constrained-baseline"; may be empty */
+
+	explicit operator bool() const { return error.empty(); }
+};
+
+/* A browser's answer to our offer. */
+RemoteSdp parseAnswer(std::string_view sdp);
 
 /*
- * An offer from a WHEP client: same structural checks as an answer, plus
- * a video media section offering H264 (rtpmap ... H264/90000) and a
- * direction that lets it receive (recvonly or sendrecv, or none given).
+ * A WHEP client's offer. Its first video section must receive (recvonly,
+ * sendrecv or no direction) H.264 with packetization-mode=1; of those
+ * formats, constrained baseline is preferred, then baseline, then the
+ * first offered.
  */
-std::string validateWhepOffer(std::string_view sdp);
+RemoteSdp parseWhepOffer(std::string_view sdp);
 
 /*
- * One trickled candidate line, with or without the "a=" prefix:
- * "candidate:<foundation> <component> <udp|tcp> <priority> <address>
- *  <port> typ <host|srflx|prflx|relay> [...]". The address is an IPv4/IPv6
- * literal or an mDNS name (*.local). `mlineIndex` must be below
- * `mediaCount`.
+ * One trickled candidate line, with or without the "a=" prefix, for
+ * m-line `mlineIndex` of `mediaCount`: "" when acceptable, else why not.
  */
 std::string validateCandidate(std::string_view candidate, unsigned mlineIndex,
 			      unsigned mediaCount = 1);
-
-/*
- * GstSdp's reading of `sdp` (up to its first NUL byte, which the checks
- * above refuse), or null when GstSdp refuses it.
- */
-SdpMessagePtr parseSdp(const std::string &sdp);
 
 } /* namespace wcam */

@@ -19,13 +19,11 @@ namespace {
 
 std::optional<std::string> readFile(const std::string &path)
 {
-	gchar *contents = nullptr;
+	g_autofree gchar *contents = nullptr;
 	gsize length = 0;
 	if (!g_file_get_contents(path.c_str(), &contents, &length, nullptr))
 		return std::nullopt;
-	std::string text(contents, length);
-	g_free(contents);
-	return text;
+	return std::string(contents, length);
 }
 
 /* Parses an unsigned integer at `pos`, skipping leading blanks. */
@@ -108,7 +106,7 @@ std::optional<uint64_t> readProcessCpu(const std::string &path)
 		return std::nullopt;
 
 	/* After ')' come fields 3 (state) onwards; utime is the 12th token. */
-	gchar **tokens = g_strsplit_set(text->c_str() + paren + 1, " \n", -1);
+	g_auto(GStrv) tokens = g_strsplit_set(text->c_str() + paren + 1, " \n", -1);
 	std::optional<uint64_t> result;
 	int index = 0;
 	uint64_t utime = 0;
@@ -128,7 +126,6 @@ std::optional<uint64_t> readProcessCpu(const std::string &path)
 			break;
 		}
 	}
-	g_strfreev(tokens);
 	return result;
 }
 

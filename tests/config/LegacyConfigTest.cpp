@@ -73,9 +73,6 @@ TEST_CASE("the old server's documented config.ini loads", "[config][legacy]")
 		{ "performance.frame_drop_strategy", "read as [performance] frame_drop_strategy = latest; write that instead" },
 		{ "webrtc.ice_servers", "read as [network] ice_servers = [ {\"urls\": \"stun:stun.l.google.com:19302\"} ]; "
 					"write that instead" },
-		{ "server.debug", "read as [debug] log_level = info; write that instead" },
-		{ "camera.rotation", "no equivalent, ignored: rotate in a [pipeline] source fragment with videoflip" },
-		{ "webrtc.codec", "no equivalent, ignored: webrtc-camera sends H.264 only" },
 	};
 	CHECK(result.notices.size() == expected.size());
 	for (const auto &[key, text] : expected) {
@@ -140,7 +137,7 @@ TEST_CASE("only the old server's own keys are forgiven", "[config][legacy]")
 		ConfigResult result = parse("[server]\nhots = 0.0.0.0\n");
 		REQUIRE(result.errors.size() == 1);
 		CHECK(result.errors[0] == test::kConfigOrigin + ":server.hots: unknown key (did you mean \"host\"?); "
-						       "known keys in [server] are host, port, debug");
+						       "known keys in [server] are host, port");
 	}
 
 	SECTION("an unknown key of ours")

@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const ClientMessage &message = *parsed.message;
 	switch (message.type) {
 	case ClientMessageType::Answer:
-		FUZZ_CHECK(validateAnswer(message.sdp, 1).empty(), "accepted answer fails validation");
+		FUZZ_CHECK(message.answer, "accepted answer has no parsed SDP");
 		break;
 	case ClientMessageType::Candidate:
 		FUZZ_CHECK(message.mlineIndex == 0, std::to_string(message.mlineIndex));

@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A WHEP POST body, through everything the server does with it before
- * webrtcbin: the offer check, the H.264 payload choice (GstSdp caps) and
- * the session description the offer becomes.
+ * webrtcbin: the offer parse with its H.264 payload choice (GstSdp caps)
+ * and the session description the offer becomes.
  */
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
 
 #include "FuzzSupport.h"
 #include "core/GlibPtr.h"
-#include "server/Viewer.h"
 #include "signaling/Message.h"
 #include "signaling/SdpValidator.h"
 
@@ -30,29 +30,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* As WhepEndpoint::post() takes the body. */
 	if (size > kMaxMessageSize)
 		return 0;
-	std::string offer(reinterpret_cast<const char *>(data), size);
-	if (!validateWhepOffer(offer).empty())
+	RemoteSdp offer = parseWhepOffer(std::string_view(reinterpret_cast<const char *>(data), size));
+	if (!offer) {
+		FUZZ_CHECK(!offer.message && offer.payloadType < 0, "refused offer keeps a result");
 		return 0;
-
-	std::string why;
-	int pt = Viewer::chooseH264Payload(offer, why);
-	FUZZ_CHECK(pt >= 0 || !why.empty(), "no payload type and no reason");
-	if (pt < 0)
-		return 0;
-	FUZZ_CHECK(pt <= 127, std::to_string(pt));
-
-	/* As ViewerBranch::answerOffer() does before handing it to webrtcbin. */
-	SdpMessagePtr message = parseSdp(offer);
-	FUZZ_CHECK(message, "accepted offer does not parse");
-	bool listed = false;
-	for (guint m = 0; m < gst_sdp_message_medias_len(message.get()) && !listed; m++) {
-		const GstSDPMedia *media = gst_sdp_message_get_media(message.get(), m);
-		for (guint f = 0; f < gst_sdp_media_formats_len(media); f++)
-			listed |= std::to_string(pt) == gst_sdp_media_get_format(media, f);
 	}
-	FUZZ_CHECK(listed, "chosen payload type " + std::to_string(pt) + " is not offered");
+	FUZZ_CHECK(offer.message, "accepted offer has no message");
+	FUZZ_CHECK(offer.payloadType >= 0 && offer.payloadType <= 127,
+		   std::to_string(offer.payloadType));
+
+	/* The chosen payload type is one the offer lists. */
+	bool listed = false;
+	for (guint m = 0; m < gst_sdp_message_medias_len(offer.message.get()) && !listed; m++) {
+		const GstSDPMedia *media = gst_sdp_message_get_media(offer.message.get(), m);
+		for (guint f = 0; f < gst_sdp_media_formats_len(media); f++)
+			listed |= std::to_string(offer.payloadType) == gst_sdp_media_get_format(media, f);
+	}
+	FUZZ_CHECK(listed, "chosen payload type " + std::to_string(offer.payloadType) + " is not offered");
+	/* As ViewerBranch::answerOffer() does before handing it to webrtcbin. */
 	SessionDescriptionPtr description = SessionDescriptionPtr::adopt(
-		gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, message.release()));
+		gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, offer.message.release()));
 	FUZZ_CHECK(description->sdp, "no SDP in the description");
 	return 0;
 }

@@ -141,7 +141,15 @@ async def session(port, types, codes):
         await client.expect_error("no type: bad-message", {"sdp": "v=0"}, "bad-message")
         await client.expect_error("a type README does not list: unknown-type", {"type": "hello"}, "unknown-type")
         await client.expect_error("an answer without sdp: bad-sdp", {"type": "answer"}, "bad-sdp")
+        # "what webrtcbin refuses comes back as bad-sdp ... and ends the stream": bye, then start again.
         await client.expect_error("an answer that is not SDP: bad-sdp", {"type": "answer", "sdp": "hello"}, "bad-sdp")
+        bye = await client.until("bye")
+        check("a refused answer ends the stream with bye", bye is not None and bye["type"] == "bye",
+              json.dumps(bye)[:200])
+        await client.send({"type": "start"})
+        restarted = await client.until("offer")
+        check("start after a refused answer gets a new offer", restarted is not None and restarted["type"] == "offer",
+              json.dumps(restarted)[:200])
         await client.expect_error("a negative sdpMLineIndex: bad-candidate",
                                   {"type": "candidate", "candidate": "candidate:1 1 UDP 1 127.0.0.1 9 typ host",
                                    "sdpMLineIndex": -1}, "bad-candidate")

@@ -40,8 +40,8 @@ GstFlowReturn record(GstPad *pad, GstObject *, GstBuffer *buffer)
 TEST_CASE("the gate opens at the next keyframe, for buffers and lists", "[keyframe-gate]")
 {
 	std::vector<int> passed;
-	GstPtr<GstPad> source = GstPtr<GstPad>::adopt(GST_PAD(gst_object_ref_sink(gst_pad_new("src", GST_PAD_SRC))));
-	GstPtr<GstPad> sink = GstPtr<GstPad>::adopt(GST_PAD(gst_object_ref_sink(gst_pad_new("sink", GST_PAD_SINK))));
+	GstPtr<GstPad> source = GstPtr<GstPad>::retain(gst_pad_new("src", GST_PAD_SRC));
+	GstPtr<GstPad> sink = GstPtr<GstPad>::retain(gst_pad_new("sink", GST_PAD_SINK));
 	gst_pad_set_element_private(sink.get(), &passed);
 	/* The default chain-list function hands each buffer to this one. */
 	gst_pad_set_chain_function(sink.get(), record);

@@ -53,7 +53,7 @@ GstPtr<GstElement> makeBranch(const char *name)
 							  TRUE, nullptr);
 	REQUIRE(bin);
 	gst_object_set_name(GST_OBJECT(bin), name);
-	return GstPtr<GstElement>::adopt(GST_ELEMENT(gst_object_ref_sink(bin)));
+	return GstPtr<GstElement>::retain(bin);
 }
 
 GstState stateOf(GstElement *element)

@@ -10,13 +10,16 @@
 #include <memory>
 #include <string>
 
+
 #include <gst/gst.h>
 
 #include "pipeline/DtlsIdentity.h"
 #include "pipeline/ViewerBranch.h"
+#include "signaling/SdpValidator.h"
 #include "support/TestSupport.h"
 
 using namespace wcam;
+using wcam::test::runIsolated;
 using wcam::test::runUntil;
 
 namespace {
@@ -114,27 +117,64 @@ TEST_CASE("an offer is answered", "[viewer-branch]")
 	std::unique_ptr<ViewerBranch> answerer = playingBranch(observer);
 	std::string sdp, error;
 	bool done = false;
-	answerer->answerOffer(offer, [&](const std::string &s, const std::string &e) {
-		sdp = s;
-		error = e;
-		done = true;
-	});
-	REQUIRE(runUntil([&]() { return done; }, 5));
-	CHECK(error.empty());
-	CHECK(sdp.find("a=sendonly") != std::string::npos);
+	bool refused = false;
+	auto answer = [&](const std::string &text) {
+		sdp.clear();
+		error.clear();
+		done = refused = false;
+		RemoteSdp parsed = parseWhepOffer(text);
+		REQUIRE(parsed.error == "");
+		answerer->answerOffer(
+			std::move(parsed.message),
+			[&](const std::string &s, const std::string &e) {
+				sdp = s;
+				error = e;
+				done = true;
+			},
+			[&](const std::string &e) {
+				error = e;
+				done = refused = true;
+			});
+		REQUIRE(runUntil([&]() { return done; }, 5));
+	};
+
+	SECTION("a good offer gets an answer") {
+		answer(offer);
+		CHECK(error.empty());
+		CHECK_FALSE(refused);
+		CHECK(sdp.find("a=sendonly") != std::string::npos);
+	}
+	SECTION("one webrtcbin refuses is told apart: the client's fault, not ours (WHEP 400)") {
+		/* No ICE credentials: the validator leaves that to webrtcbin's own check. */
+		std::string noUfrag;
+		for (std::string line; const char c : offer) {
+			line += c;
+			if (c == '\n') {
+				if (line.rfind("a=ice-ufrag:", 0) != 0)
+					noUfrag += line;
+				line.clear();
+			}
+		}
+		answer(noUfrag);
+		CHECK(refused);
+		CHECK(error.find("ufrag") != std::string::npos);
+	}
 	destroy(answerer);
 }
 
-TEST_CASE("an offer GstSdp refuses is reported from the main loop", "[viewer-branch]")
+TEST_CASE("a missing offer is reported from the main loop", "[viewer-branch]")
 {
 	NullObserver observer;
 	std::unique_ptr<ViewerBranch> branch = playingBranch(observer);
 	std::string error;
 	bool done = false;
-	branch->answerOffer("", [&](const std::string &, const std::string &e) {
-		error = e;
-		done = true;
-	});
+	branch->answerOffer(
+		SdpMessagePtr(),
+		[&](const std::string &, const std::string &e) {
+			error = e;
+			done = true;
+		},
+		[](const std::string &e) { FAIL("refused: " << e); });
 	CHECK_FALSE(done);
 	REQUIRE(runUntil([&]() { return done; }, 5));
 	CHECK(!error.empty());
@@ -208,4 +248,30 @@ TEST_CASE("libnice never asks the router for UPnP mappings unless configured", "
 	std::unique_ptr<ViewerBranch> asked = playingBranch(observer, options);
 	CHECK(upnpOf(*asked));
 	destroy(asked);
+}
+
+/*
+ * Without webrtcbin the branch says so, and nothing else is attempted
+ * (before: g_object_set() and gst_bin_add() criticals on NULL, and an
+ * unchecked gst_pad_link()). In a child (criticals fatal): the registry
+ * loses webrtcbin.
+ */
+TEST_CASE("a branch without webrtcbin reports it", "[viewer-branch]")
+{
+	NullObserver observer;
+	ViewerBranch good("viewer-ok", {}, observer);
+	CHECK(good.error() == "");
+
+	std::string outcome = runIsolated([&] {
+		GstPluginFeature *factory = gst_registry_lookup_feature(gst_registry_get(), "webrtcbin");
+		if (factory) {
+			gst_registry_remove_feature(gst_registry_get(), factory);
+			gst_object_unref(factory);
+		}
+		ViewerBranch branch("viewer-none", {}, observer);
+		std::string error = branch.error();
+		return error.find("webrtcbin") != std::string::npos ? std::string()
+								  : "error() is '" + error + "'";
+	});
+	CHECK(outcome == "");
 }

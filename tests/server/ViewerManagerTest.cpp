@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <gst/gst.h>
+#include <gst/sdp/sdp.h>
 
 #include "server/ViewerManager.h"
 #include "support/SmallPipeline.h"
@@ -70,7 +71,11 @@ TEST_CASE("a viewer that fails is removed and its owner hears ended", "[viewer-m
 	CHECK(owner.signals.front().find("\"offer\"") != std::string::npos);
 
 	/* The manager used to put its own callback in place of the owner's. */
-	viewer->handleAnswer("this is not SDP");
+	/* Valid SDP that webrtcbin refuses: no media section for the offer's one. */
+	GstSDPMessage *noMedia = nullptr;
+	REQUIRE(gst_sdp_message_new_from_text("v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n", &noMedia) ==
+		GST_SDP_OK);
+	viewer->handleAnswer(SdpMessagePtr::adopt(noMedia));
 	REQUIRE(runUntil([&]() { return !owner.endedId.empty(); }, 10));
 	CHECK(owner.endedId == id);
 	CHECK(owner.endedReason.find("answer refused") != std::string::npos);

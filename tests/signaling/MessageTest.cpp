@@ -138,7 +138,9 @@ TEST_CASE("an answer parses and keeps its SDP intact", "[message]")
 {
 	ClientMessage message = checkValid(answerJson(kAnswerSdp));
 	CHECK(message.type == ClientMessageType::Answer);
-	CHECK(message.sdp == kAnswerSdp);
+	REQUIRE(message.answer);
+	g_autofree char *text = gst_sdp_message_as_text(message.answer.get());
+	CHECK(text == kAnswerSdp);
 }
 
 TEST_CASE("candidates and end-of-candidates parse", "[message]")
@@ -263,22 +265,9 @@ TEST_CASE("bad-sdp: answer without a valid string sdp", "[message]")
 	checkError(R"({"type":"answer","sdp":null})", "bad-sdp", "\"sdp\" is not a string");
 	checkError(R"({"type":"answer","sdp":{"sdp":"v=0"}})", "bad-sdp", "not a string");
 	checkError(R"({"type":"answer","sdp":""})", "bad-sdp", "SDP is empty");
-	checkError(R"({"type":"answer","sdp":"hello"})", "bad-sdp", "x=value");
 
-	/* The validator's reason comes through. */
-	std::string noFingerprint = kAnswerSdp;
-	size_t at = noFingerprint.find("a=fingerprint");
-	noFingerprint.erase(at, noFingerprint.find("\r\n", at) + 2 - at);
-	checkError(answerJson(noFingerprint), "bad-sdp", "fingerprint");
-
-	std::string actpass = kAnswerSdp;
-	actpass.replace(actpass.find("setup:active"), 12, "setup:actpass");
-	checkError(answerJson(actpass), "bad-sdp", "actpass");
-
-	/* We offer one m-line: an answer with two does not match. */
-	std::string section = kAnswerSdp.substr(kAnswerSdp.find("m=video"));
-	section.replace(section.find("mid:video0"), 10, "mid:video1");
-	checkError(answerJson(kAnswerSdp + section), "bad-sdp", "media sections");
+	/* The parser's reason comes through (JSON's \u escapes make any text). */
+	checkError(R"({"type":"answer","sdp":"v=0\r\ns=\udc00\r\n"})", "bad-sdp", "UTF-8");
 }
 
 TEST_CASE("bad-candidate: candidate or index malformed", "[message]")
@@ -317,7 +306,6 @@ TEST_CASE("bad-candidate: candidate or index malformed", "[message]")
 		   "bad-candidate", "address");
 	checkError(candidateJson(jsonString("candidate:1 1 udp 1 10.0.0.1 9 typ banana"), "0"),
 		   "bad-candidate", "type");
-	checkError(candidateJson(jsonString(kCandidate + "\n"), "0"), "bad-candidate", "control");
 }
 
 TEST_CASE("welcome carries the id and RTCConfiguration-style ICE servers", "[message][builder]")
@@ -409,7 +397,7 @@ TEST_CASE("offer, candidate, pong, bye and error build and escape correctly",
 TEST_CASE("every parse error turns into an error message that parses back", "[message][builder]")
 {
 	const std::vector<std::string> inputs = {
-		"nope", "{}", R"({"type":"x\"y"})", R"({"type":"answer","sdp":"v=0\nbad"})",
+		"nope", "{}", R"({"type":"x\"y"})", R"({"type":"answer","sdp":""})",
 		R"({"type":"candidate","candidate":"x","sdpMLineIndex":0})",
 		std::string(kMaxMessageSize + 1, ' '),
 	};

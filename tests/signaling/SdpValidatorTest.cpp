@@ -1,4 +1,12 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * SdpValidator: one test per rule, each naming the GStreamer 1.22.0 code
+ * path the rule keeps bad input from, and a test that what is no longer
+ * checked here webrtcbin refuses itself without aborting. webrtcbin runs
+ * in child processes only: an abort fails a test, not the runner, and
+ * GStreamer's thread pools do not survive a fork of a process that used
+ * them.
+ */
 #include <catch2/catch.hpp>
 
 #include <functional>
@@ -6,9 +14,6 @@
 #include <string>
 #include <vector>
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gst/gst.h>
@@ -16,8 +21,11 @@
 #include <gst/webrtc/webrtc.h>
 
 #include "signaling/SdpValidator.h"
+#include "support/TestSupport.h"
 
 using namespace wcam;
+using wcam::test::CriticalCounter;
+using wcam::test::runIsolated;
 
 namespace {
 
@@ -227,51 +235,13 @@ std::string inserted(const std::string &sdp, const std::string &prefix, const st
 	return {};
 }
 
-/* The answer's media section, renamed to a second m-line. */
-std::string secondVideoSection(const std::string &mid, const std::string &ufrag = "Hq7b")
-{
-	std::vector<std::string> lines = sdpLines(kChromeAnswer);
-	std::vector<std::string> section;
-	bool inMedia = false;
-	for (const std::string &line : lines) {
-		inMedia |= startsWith(line, "m=");
-		if (!inMedia)
-			continue;
-		if (startsWith(line, "a=mid:"))
-			section.push_back("a=mid:" + mid);
-		else if (startsWith(line, "a=ice-ufrag:"))
-			section.push_back("a=ice-ufrag:" + ufrag);
-		else
-			section.push_back(line);
-	}
-	return joinLines(section);
-}
-
-/* Every hand-made bad answer, for the exploration test at the end. */
-std::vector<std::string> &rejectedAnswers()
-{
-	static std::vector<std::string> answers;
-	return answers;
-}
-
-void checkRejected(const std::string &sdp, const std::string &mention, unsigned offered = 1)
-{
-	if (offered == 1)
-		rejectedAnswers().push_back(sdp);
-	std::string reason = validateAnswer(sdp, offered);
-	INFO("reason: " << reason);
-	CHECK_FALSE(reason.empty());
-	CHECK_THAT(reason, Catch::Matchers::Contains(mention, Catch::CaseSensitive::No));
-}
-
 /*
- * Fuzz-style variants of the valid answer: every line dropped, doubled,
- * emptied of its value or swapped with its neighbour, and the text cut at
- * many offsets.
+ * Fuzz-style variants of `sdp`: every line dropped, doubled, emptied of
+ * its value or swapped with its neighbour.
  */
-std::vector<std::string> answerVariants()
+std::vector<std::string> lineVariants(const std::string &sdp)
 {
-	std::vector<std::string> lines = sdpLines(kChromeAnswer);
+	std::vector<std::string> lines = sdpLines(sdp);
 	std::vector<std::string> variants;
 	for (size_t i = 0; i < lines.size(); i++) {
 		std::vector<std::string> v = lines;
@@ -293,6 +263,13 @@ std::vector<std::string> answerVariants()
 			variants.push_back(joinLines(v));
 		}
 	}
+	return variants;
+}
+
+/* The answer's line variants, and the text cut at many offsets. */
+std::vector<std::string> answerVariants()
+{
+	std::vector<std::string> variants = lineVariants(kChromeAnswer);
 	for (size_t cut = 0; cut < kChromeAnswer.size(); cut += 13)
 		variants.push_back(kChromeAnswer.substr(0, cut));
 	variants.push_back(kChromeAnswer + kChromeAnswer);
@@ -300,352 +277,356 @@ std::vector<std::string> answerVariants()
 }
 
 /*
- * Run `body` in a child process so an abort (webrtcbin's g_assert, or a
- * critical made fatal) fails the test instead of killing the test runner.
- * Returns an empty string on success, else what went wrong.
+ * The server's side: a webrtcbin with one sendonly H264 transceiver, its
+ * codec preferences `caps`, as ViewerBranch sets it up.
  */
-std::string runIsolated(const std::function<std::string()> &body)
+class Peer
 {
-	int fds[2];
-	REQUIRE(pipe(fds) == 0);
-	fflush(nullptr);
-	pid_t pid = fork();
-	REQUIRE(pid >= 0);
-	if (pid == 0) {
-		close(fds[0]);
-		alarm(30);
-		g_log_set_always_fatal(static_cast<GLogLevelFlags>(
-			G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR | G_LOG_FATAL_MASK));
-		std::string result = body();
-		if (write(fds[1], result.data(), result.size()) < 0)
-			_exit(3);
-		_exit(result.empty() ? 0 : 1);
+public:
+	explicit Peer(const std::string &caps)
+		: pipeline_(GstPtr<GstElement>::retain(gst_pipeline_new(nullptr))),
+		  webrtc_(GstPtr<GstElement>::retain(gst_element_factory_make("webrtcbin", nullptr)))
+	{
+		if (!webrtc_)
+			return;
+		gst_bin_add(GST_BIN(pipeline_.get()), webrtc_.get());
+		g_object_set(webrtc_.get(), "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
+		sink_ = GstPtr<GstPad>::adopt(gst_element_request_pad_simple(webrtc_.get(), "sink_%u"));
+		g_autoptr(GstWebRTCRTPTransceiver) transceiver = nullptr;
+		g_object_get(sink_.get(), "transceiver", &transceiver, nullptr);
+		CapsPtr preferences = CapsPtr::adopt(gst_caps_from_string(caps.c_str()));
+		g_object_set(transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
+			     "codec-preferences", preferences.get(), "do-nack", TRUE, nullptr);
+		gst_element_set_state(pipeline_.get(), GST_STATE_READY);
 	}
-	close(fds[1]);
-	std::string output;
-	char buffer[512];
-	ssize_t n;
-	while ((n = read(fds[0], buffer, sizeof(buffer))) > 0)
-		output.append(buffer, n);
-	close(fds[0]);
-
-	int status = 0;
-	REQUIRE(waitpid(pid, &status, 0) == pid);
-	if (WIFSIGNALED(status))
-		return "child killed by signal " + std::to_string(WTERMSIG(status)) +
-		       " (" + strsignal(WTERMSIG(status)) + ")";
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return output.empty() ? "child exited with " + std::to_string(WEXITSTATUS(status))
-				      : output;
-	return {};
-}
-
-GstStructure *waitReply(GstPromise *promise)
-{
-	if (gst_promise_wait(promise) != GST_PROMISE_RESULT_REPLIED)
-		return nullptr;
-	const GstStructure *reply = gst_promise_get_reply(promise);
-	return reply ? gst_structure_copy(reply) : gst_structure_new_empty("empty");
-}
-
-std::string replyError(const GstStructure *reply)
-{
-	if (!reply)
-		return "promise not replied";
-	GError *error = nullptr;
-	if (gst_structure_has_field(reply, "error") &&
-	    gst_structure_get(reply, "error", G_TYPE_ERROR, &error, nullptr)) {
-		std::string message = error->message;
-		g_error_free(error);
-		return message;
+	~Peer()
+	{
+		if (sink_)
+			gst_element_release_request_pad(webrtc_.get(), sink_.get());
+		gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
 	}
-	return {};
+
+	/* create-offer/create-answer: the description, or null and `error`. */
+	SessionDescriptionPtr create(const char *what, std::string &error)
+	{
+		StructurePtr reply = emit((std::string("create-") + what).c_str(), nullptr, error);
+		GstWebRTCSessionDescription *description = nullptr;
+		if (error.empty() && reply)
+			gst_structure_get(reply.get(), what, GST_TYPE_WEBRTC_SESSION_DESCRIPTION,
+					  &description, nullptr);
+		if (error.empty() && !description)
+			error = std::string("webrtcbin created no ") + what;
+		return SessionDescriptionPtr::adopt(description);
+	}
+
+	/* set-local-description/set-remote-description: "" or webrtcbin's error. */
+	std::string set(const char *which, GstWebRTCSessionDescription *description)
+	{
+		std::string error;
+		emit((std::string("set-") + which + "-description").c_str(), description, error);
+		return error;
+	}
+
+	/* Remote text as the test gives it, parsed as webrtcbin's user would. */
+	std::string setRemote(GstWebRTCSDPType type, const std::string &text)
+	{
+		GstSDPMessage *sdp = nullptr;
+		gst_sdp_message_new_from_text(text.c_str(), &sdp);
+		auto description = SessionDescriptionPtr::adopt(gst_webrtc_session_description_new(type, sdp));
+		return set("remote", description.get());
+	}
+
+	GstElement *webrtc() const { return webrtc_.get(); }
+
+private:
+	StructurePtr emit(const char *signal, gpointer argument, std::string &error)
+	{
+		PromisePtr promise = PromisePtr::adopt(gst_promise_new());
+		g_signal_emit_by_name(webrtc_.get(), signal, argument, promise.get());
+		if (gst_promise_wait(promise.get()) != GST_PROMISE_RESULT_REPLIED) {
+			error = "promise not replied";
+			return {};
+		}
+		const GstStructure *reply = gst_promise_get_reply(promise.get());
+		g_autoptr(GError) gerror = nullptr;
+		if (reply && gst_structure_has_field(reply, "error"))
+			gst_structure_get(reply, "error", G_TYPE_ERROR, &gerror, nullptr);
+		if (gerror)
+			error = gerror->message;
+		return StructurePtr::adopt(reply ? gst_structure_copy(reply) : nullptr);
+	}
+
+	GstPtr<GstElement> pipeline_;
+	GstPtr<GstElement> webrtc_;
+	GstPtr<GstPad> sink_;
+};
+
+std::string sdpText(const GstWebRTCSessionDescription *description)
+{
+	g_autofree char *text = gst_sdp_message_as_text(description->sdp);
+	return text ? text : "";
 }
 
 /*
- * The server's side of a negotiation: a webrtcbin with a sendonly H264
- * sink pad, its offer set as local description, then `answer` set as
- * remote. Returns "" when webrtcbin accepted it and is stable, else the
- * error webrtcbin reported; aborts (in the child) when webrtcbin does.
+ * Our offer set as local description, then `answer` as remote. Returns ""
+ * when webrtcbin accepted it and is stable, else the error webrtcbin
+ * reported; aborts (in the child) when webrtcbin does.
  */
 std::string negotiate(const std::string &answer, std::string *offerText = nullptr)
 {
-	GstElement *pipeline = gst_pipeline_new(nullptr);
-	GstElement *webrtc = gst_element_factory_make("webrtcbin", nullptr);
-	if (!webrtc)
+	Peer peer("application/x-rtp,media=video,encoding-name=H264,payload=96,clock-rate=90000,"
+		  "packetization-mode=(string)1,profile-level-id=(string)42e01f");
+	if (!peer.webrtc())
 		return "no webrtcbin element";
-	gst_bin_add(GST_BIN(pipeline), webrtc);
-	g_object_set(webrtc, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
-
-	GstCaps *caps = gst_caps_from_string(
-		"application/x-rtp,media=video,encoding-name=H264,payload=96,"
-		"clock-rate=90000,packetization-mode=(string)1,"
-		"profile-level-id=(string)42e01f");
-	GstPad *sink = gst_element_request_pad_simple(webrtc, "sink_%u");
-	GstWebRTCRTPTransceiver *transceiver = nullptr;
-	g_object_get(sink, "transceiver", &transceiver, nullptr);
-	g_object_set(transceiver, "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
-		     "codec-preferences", caps, nullptr);
-	gst_caps_unref(caps);
-	gst_object_unref(transceiver);
-
-	gst_element_set_state(pipeline, GST_STATE_READY);
-
-	std::string result;
-	GstPromise *promise = gst_promise_new();
-	g_signal_emit_by_name(webrtc, "create-offer", nullptr, promise);
-	GstStructure *reply = waitReply(promise);
-	gst_promise_unref(promise);
-	GstWebRTCSessionDescription *offer = nullptr;
-	if (reply)
-		gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer,
-				  nullptr);
-	if (reply)
-		gst_structure_free(reply);
+	std::string error;
+	SessionDescriptionPtr offer = peer.create("offer", error);
 	if (!offer)
-		result = "webrtcbin created no offer";
+		return error;
+	if (offerText)
+		*offerText = sdpText(offer.get());
+	if (!(error = peer.set("local", offer.get())).empty())
+		return "local offer refused: " + error;
+	if (!(error = peer.setRemote(GST_WEBRTC_SDP_TYPE_ANSWER, answer)).empty())
+		return error;
+	GstWebRTCSignalingState state;
+	g_object_get(peer.webrtc(), "signaling-state", &state, nullptr);
+	return state == GST_WEBRTC_SIGNALING_STATE_STABLE ? "" : "webrtcbin is not stable after the answer";
+}
 
-	if (result.empty()) {
-		if (offerText) {
-			gchar *text = gst_sdp_message_as_text(offer->sdp);
-			*offerText = text;
-			g_free(text);
-		}
-		promise = gst_promise_new();
-		g_signal_emit_by_name(webrtc, "set-local-description", offer, promise);
-		reply = waitReply(promise);
-		gst_promise_unref(promise);
-		result = replyError(reply);
-		if (reply)
-			gst_structure_free(reply);
-		gst_webrtc_session_description_free(offer);
-		if (!result.empty())
-			result = "local offer refused: " + result;
-	}
-
-	if (result.empty()) {
-		GstSDPMessage *sdp = nullptr;
-		gst_sdp_message_new_from_text(answer.c_str(), &sdp);
-		GstWebRTCSessionDescription *remote =
-			gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_ANSWER, sdp);
-		promise = gst_promise_new();
-		g_signal_emit_by_name(webrtc, "set-remote-description", remote, promise);
-		reply = waitReply(promise);
-		gst_promise_unref(promise);
-		result = replyError(reply);
-		if (reply)
-			gst_structure_free(reply);
-		gst_webrtc_session_description_free(remote);
-
-		GstWebRTCSignalingState state;
-		g_object_get(webrtc, "signaling-state", &state, nullptr);
-		if (result.empty() && state != GST_WEBRTC_SIGNALING_STATE_STABLE)
-			result = "webrtcbin is not stable after the answer";
-	}
-
-	gst_element_release_request_pad(webrtc, sink);
-	gst_object_unref(sink);
-	gst_element_set_state(pipeline, GST_STATE_NULL);
-	gst_object_unref(pipeline);
-	return result;
+/*
+ * A WHEP exchange, as ViewerBranch::answerOffer does it: the transceiver
+ * fixed to payload type `pt`, `offer` set as remote description, then
+ * create-answer and set-local-description.
+ */
+std::string answerOfferWith(const std::string &offer, int pt, std::string *answerText = nullptr)
+{
+	Peer peer("application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,"
+		  "packetization-mode=(string)1,payload=" + std::to_string(pt));
+	if (!peer.webrtc())
+		return "no webrtcbin element";
+	std::string error = peer.setRemote(GST_WEBRTC_SDP_TYPE_OFFER, offer);
+	if (!error.empty())
+		return "offer refused: " + error;
+	SessionDescriptionPtr answer = peer.create("answer", error);
+	if (!answer)
+		return error;
+	if (answerText)
+		*answerText = sdpText(answer.get());
+	return peer.set("local", answer.get());
 }
 
 bool haveWebrtcbin()
 {
-	GstElementFactory *factory = gst_element_factory_find("webrtcbin");
-	if (!factory)
-		return false;
-	gst_object_unref(factory);
-	return true;
+	return bool(GstPtr<GstElementFactory>::adopt(gst_element_factory_find("webrtcbin")));
+}
+
+/* The Chromium offer with only its video section. */
+std::string videoOnlyOffer()
+{
+	std::string offer = kChromeWhepOffer.substr(0, kChromeWhepOffer.find("m=audio"));
+	return replaced(offer, "a=group:", "a=group:BUNDLE 0");
+}
+
+/*
+ * Run `fn` on each of `inputs` in one child (fatal criticals): "" when
+ * none aborted, else the input it aborted on.
+ */
+std::string firstAbort(const std::vector<std::string> &inputs,
+		       const std::function<void(const std::string &)> &fn)
+{
+	int fds[2];
+	REQUIRE(pipe(fds) == 0);
+	std::string outcome = runIsolated([&] {
+		close(fds[0]);
+		for (size_t i = 0; i < inputs.size(); i++) {
+			/* Before each input: the parent learns which one it died on. */
+			if (write(fds[1], &i, sizeof(i)) != sizeof(i))
+				return std::string("pipe");
+			fn(inputs[i]);
+		}
+		return std::string();
+	}, GLogLevelFlags(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR), 100);
+	close(fds[1]);
+	size_t index = inputs.size(), last;
+	while (read(fds[0], &last, sizeof(last)) == sizeof(last))
+		index = last;
+	close(fds[0]);
+	if (outcome.empty())
+		return {};
+	return outcome + " on:\n" + (index < inputs.size() ? inputs[index] : "?");
 }
 
 } /* namespace */
 
-TEST_CASE("a real Chromium answer is accepted", "[sdp]")
+/*
+ * The dependencies are required (meson): a missing webrtcbin is a broken
+ * install, not a reason to pass.
+ */
+TEST_CASE("webrtcbin is there to test against", "[sdp][webrtcbin]")
 {
-	CHECK(validateAnswer(kChromeAnswer, 1) == "");
-	CHECK(validateAnswer(kChromeAnswer, 0) == "");
+	REQUIRE(haveWebrtcbin());
+}
+
+TEST_CASE("a real Chromium answer is parsed once and kept as it is", "[sdp]")
+{
+	RemoteSdp answer = parseAnswer(kChromeAnswer);
+	REQUIRE(answer.error == "");
+	REQUIRE(answer.message);
+	g_autofree char *text = gst_sdp_message_as_text(answer.message.get());
+	CHECK(text == kChromeAnswer);
 
 	/* Bare LF line endings and no final line break are fine too. */
 	std::string lf;
 	for (char c : kChromeAnswer)
 		if (c != '\r')
 			lf += c;
-	CHECK(validateAnswer(lf) == "");
-	CHECK(validateAnswer(lf.substr(0, lf.size() - 1)) == "");
-
-	/* ICE credentials and fingerprint may live at session level. */
-	std::string session = kChromeAnswer;
-	session = without(session, "a=ice-ufrag:");
-	session = without(session, "a=ice-pwd:");
-	session = without(session, "a=fingerprint:");
-	session = inserted(session, "t=0 0", "a=ice-ufrag:Hq7b");
-	session = inserted(session, "t=0 0", "a=ice-pwd:8hG3mZk1rVx0pQ5sT2wLyN4e");
-	session = inserted(session, "t=0 0",
-			   "a=fingerprint:sha-256 5C:2F:91:0A:7E:D4:38:B6:11:9E:C7:03:6A:F5:2B:84:"
-			   "D9:40:E2:17:8C:B3:65:0F:AA:5D:C1:79:36:E8:04:9B");
-	CHECK(validateAnswer(session) == "");
-
-	/* setup:passive and no bundle group are legal answers too. */
-	CHECK(validateAnswer(replaced(kChromeAnswer, "a=setup:", "a=setup:passive")) == "");
-	CHECK(validateAnswer(without(kChromeAnswer, "a=group:")) == "");
-	/* Candidates in the SDP are checked like trickled ones. */
-	CHECK(validateAnswer(inserted(kChromeAnswer, "a=mid:",
-				      "a=candidate:1467250027 1 udp 2122260223 192.168.1.10 46243 typ host generation 0")) == "");
+	CHECK(parseAnswer(lf).error == "");
+	CHECK(parseAnswer(lf.substr(0, lf.size() - 1)).error == "");
 }
 
-TEST_CASE("answers missing a required part are rejected, naming it", "[sdp]")
+TEST_CASE("a real Chromium WHEP offer: its constrained baseline H.264 is chosen", "[sdp]")
 {
-	checkRejected(without(kChromeAnswer, "a=ice-ufrag:"), "ice-ufrag");
-	checkRejected(without(kChromeAnswer, "a=ice-pwd:"), "ice-pwd");
-	checkRejected(without(kChromeAnswer, "a=fingerprint:"), "fingerprint");
-	checkRejected(without(kChromeAnswer, "a=setup:"), "setup");
-	checkRejected(without(kChromeAnswer, "a=mid:"), "mid");
-	checkRejected(without(kChromeAnswer, "v=0"), "v=0");
-	checkRejected(without(kChromeAnswer, "o="), "o=");
-	checkRejected(without(kChromeAnswer, "s="), "s=");
-	checkRejected(without(kChromeAnswer, "t="), "t=");
-	checkRejected(without(kChromeAnswer, "a=rtpmap:96"), "rtpmap");
-	checkRejected(without(kChromeAnswer, "m=video"), "media");
+	RemoteSdp offer = parseWhepOffer(kChromeWhepOffer);
+	REQUIRE(offer.error == "");
+	REQUIRE(offer.message);
+	CHECK(gst_sdp_message_medias_len(offer.message.get()) == 2);
+	/* 102 is baseline 42001f; 106 is constrained baseline with mode 1. */
+	CHECK(offer.payloadType == 106);
+	CHECK(offer.mid == "0");
+	CHECK(offer.profile == "constrained-baseline");
+
+	/* Video only; with no direction (sendrecv) or sendrecv. */
+	std::string video = videoOnlyOffer();
+	CHECK(parseWhepOffer(video).payloadType == 106);
+	CHECK(parseWhepOffer(without(video, "a=recvonly")).payloadType == 106);
+	CHECK(parseWhepOffer(replaced(video, "a=recvonly", "a=sendrecv")).payloadType == 106);
+
+	/* Without constrained baseline: baseline, then whatever comes first. */
+	std::string noCb = video;
+	for (size_t at; (at = noCb.find("profile-level-id=42e01f")) != std::string::npos;)
+		noCb.replace(at, 23, "profile-level-id=640c1f");
+	CHECK(parseWhepOffer(noCb).payloadType == 102);
+	std::string high = replaced(noCb, "a=fmtp:102", "a=fmtp:102 packetization-mode=0;profile-level-id=42001f");
+	for (size_t at; (at = high.find("profile-level-id=42001f")) != std::string::npos;)
+		high.replace(at, 23, "profile-level-id=640c1f");
+	CHECK(parseWhepOffer(high).payloadType == 106);
 }
 
-TEST_CASE("answers with malformed values are rejected, naming the problem", "[sdp]")
+/*
+ * Rule: empty text. gst_sdp_message_parse_buffer (gstsdpmessage.c)
+ * g_return_val_if_fail()s on size 0: a critical, an abort under
+ * G_DEBUG=fatal-criticals.
+ */
+TEST_CASE("rule: empty SDP is refused before GstSdp sees it", "[sdp]")
 {
-	/* Text level. */
-	checkRejected("", "empty");
-	checkRejected("hello world", "x=value");
-	checkRejected("\r\n\r\n", "x=value");
-	checkRejected(kChromeAnswer.substr(0, kChromeAnswer.size() / 2), "");
-	checkRejected(kChromeAnswer.substr(0, 40), "s=");
-	checkRejected(replaced(kChromeAnswer, "v=0", "v=1"), "v=0");
-	checkRejected(replaced(kChromeAnswer, "s=", "s=\xc3"), "UTF-8");
-	std::string nul = kChromeAnswer;
-	nul.insert(nul.find("s=-") + 3, 1, '\0');
-	checkRejected(nul, "NUL");
-	checkRejected(inserted(kChromeAnswer, "a=mid:", "a=mid\x01:x"), "control");
-	checkRejected(inserted(kChromeAnswer, "a=mid:", "a-rtcp-mux"), "x=value");
-	checkRejected(inserted(kChromeAnswer, "a=mid:", "A=rtcp-mux"), "x=value");
-	checkRejected(inserted(kChromeAnswer, "a=mid:", ""), "x=value");
-	checkRejected(inserted(kChromeAnswer, "v=0", "v=0"), "v=");
-	checkRejected(inserted(kChromeAnswer, "t=0 0", "k=clear:secret"), "k=");
-
-	std::string huge = kChromeAnswer;
-	while (huge.size() <= 64 * 1024)
-		huge += "a=x-padding:" + std::string(200, 'p') + "\r\n";
-	checkRejected(huge, "larger");
-
-	/* m= line. */
-	checkRejected(replaced(kChromeAnswer, "m=video", "m=video 0 UDP/TLS/RTP/SAVPF 96"), "port 0");
-	checkRejected(inserted(replaced(kChromeAnswer, "m=video", "m=video 0 UDP/TLS/RTP/SAVPF 96"),
-			       "a=mid:", "a=bundle-only"),
-		      "port 0");
-	checkRejected(replaced(kChromeAnswer, "m=video", "m=video 70000 UDP/TLS/RTP/SAVPF 96"), "port");
-	checkRejected(replaced(kChromeAnswer, "m=video", "m=video 9/2 UDP/TLS/RTP/SAVPF 96"), "ports");
-	checkRejected(replaced(kChromeAnswer, "m=video", "m=video 9 UDP/TLS/RTP/SAVPF"), "no formats");
-	checkRejected(replaced(kChromeAnswer, "m=video", "m=video 9 RTP/AVP 96"), "protocol");
-	checkRejected(replaced(kChromeAnswer, "m=video", "m=video 9 UDP/TLS/RTP/SAVPF abc"),
-		      "payload type");
-	checkRejected(replaced(kChromeAnswer, "m=video", "m=video 9 UDP/TLS/RTP/SAVPF 300"),
-		      "payload type");
-	checkRejected(replaced(kChromeAnswer, "m=video", "m=video 9 UDP/TLS/RTP/SAVPF 96 96"), "twice");
-	checkRejected(replaced(kChromeAnswer, "m=video", "m=video 9 UDP/TLS/RTP/SAVPF 96 97"),
-		      "rtpmap for dynamic payload type 97");
-	checkRejected(replaced(kChromeAnswer, "m=video", "m=video 9 UDP/TLS/RTP/SAVPF 96 39"),
-		      "rtpmap for dynamic payload type 39");
-	/* Static payload types need no rtpmap. */
-	CHECK(validateAnswer(replaced(kChromeAnswer, "m=video", "m=video 9 UDP/TLS/RTP/SAVPF 96 26")) == "");
-
-	/* Media attributes. */
-	checkRejected(replaced(kChromeAnswer, "a=setup:", "a=setup:actpass"), "actpass");
-	checkRejected(replaced(kChromeAnswer, "a=setup:", "a=setup:client"), "setup");
-	checkRejected(inserted(kChromeAnswer, "a=setup:", "a=setup:passive"), "setup");
-	checkRejected(replaced(kChromeAnswer, "a=recvonly", "a=sendonly"), "sendonly");
-	checkRejected(inserted(kChromeAnswer, "a=recvonly", "a=sendrecv"), "direction");
-	checkRejected(inserted(kChromeAnswer, "a=mid:", "a=mid:other"), "mid");
-	checkRejected(replaced(kChromeAnswer, "a=mid:", "a=mid:"), "mid");
-	checkRejected(replaced(kChromeAnswer, "a=mid:", "a=mid:vi deo"), "mid");
-	checkRejected(replaced(kChromeAnswer, "a=ice-ufrag:", "a=ice-ufrag:ab"), "ice-ufrag");
-	checkRejected(replaced(kChromeAnswer, "a=ice-ufrag:", "a=ice-ufrag:"), "ice-ufrag");
-	checkRejected(replaced(kChromeAnswer, "a=ice-pwd:", "a=ice-pwd:short"), "ice-pwd");
-	checkRejected(replaced(kChromeAnswer, "a=ice-pwd:", "a=ice-pwd:8hG3mZk1rVx0pQ5sT2wL<N4e"),
-		      "ice-pwd");
-	checkRejected(inserted(kChromeAnswer, "a=ice-pwd:", "a=ice-pwd:8hG3mZk1rVx0pQ5sT2wLyN4f"),
-		      "ice-pwd");
-	checkRejected(replaced(kChromeAnswer, "a=fingerprint:", "a=fingerprint:sha-256 ZZ:00"),
-		      "fingerprint");
-	checkRejected(replaced(kChromeAnswer, "a=fingerprint:", "a=fingerprint:"), "fingerprint");
-	checkRejected(replaced(kChromeAnswer, "a=fingerprint:",
-			       "a=fingerprint:md5 5C:2F:91:0A:7E:D4:38:B6:11:9E:C7:03:6A:F5:2B:84"),
-		      "hash");
-	checkRejected(replaced(kChromeAnswer, "a=rtpmap:96", "a=rtpmap:96 H264"), "rtpmap");
-	checkRejected(replaced(kChromeAnswer, "a=rtpmap:96", "a=rtpmap:x H264/90000"), "rtpmap");
-	checkRejected(inserted(kChromeAnswer, "a=rtpmap:96", "a=rtpmap:97 rtx/90000"),
-		      "payload type 97 not in its m= line");
-	checkRejected(inserted(kChromeAnswer, "a=rtpmap:96", "a=rtpmap:96 VP8/90000"), "twice");
-	checkRejected(replaced(kChromeAnswer, "a=fmtp:96", "a=fmtp:96"), "fmtp");
-	checkRejected(inserted(kChromeAnswer, "a=mid:", "a=ssrc:notanumber cname:x"), "ssrc");
-	checkRejected(inserted(kChromeAnswer, "a=mid:", "a=extmap:0 urn:x"), "extmap");
-	checkRejected(inserted(kChromeAnswer, "a=mid:", "a=candidate:1 1 udp 1 999.1.1.1 9 typ host"),
-		      "candidate");
-	checkRejected(inserted(kChromeAnswer, "a=mid:", "a=rtcp-fb:abc nack"), "rtcp-fb");
+	{
+		CriticalCounter criticals;
+		GstSDPMessage *message = nullptr;
+		gst_sdp_message_new_from_text("", &message);
+		SdpMessagePtr owned = SdpMessagePtr::adopt(message);
+		CHECK(criticals.count() == 1);
+	}
+	CriticalCounter criticals;
+	CHECK_THAT(parseAnswer("").error, Catch::Matchers::Contains("empty"));
+	RemoteSdp offer = parseWhepOffer("");
+	CHECK_THAT(offer.error, Catch::Matchers::Contains("empty"));
+	CHECK_FALSE(offer.message);
+	CHECK(criticals.count() == 0);
 }
 
-TEST_CASE("answers with the wrong media layout or bundle are rejected", "[sdp]")
+/*
+ * Rule: UTF-8 only. webrtcbin's _update_transport_ptmap_from_media (and
+ * _create_answer_task's _rtp_caps_from_media) turn each format into caps
+ * with gst_sdp_media_get_caps_from_media; GstStructure warns "string is
+ * not valid UTF-8. Please file a bug" (fatal under G_DEBUG=fatal-warnings).
+ */
+TEST_CASE("rule: SDP that is not UTF-8 is refused", "[sdp][webrtcbin]")
 {
-	/* We offer one m-line: two in the answer is a mismatch. */
-	std::string two = kChromeAnswer + secondVideoSection("video1");
-	checkRejected(two, "media sections", 1);
-	CHECK(validateAnswer(two, 2) == "");
+	std::string bad = replaced(videoOnlyOffer(), "a=fmtp:106",
+				   "a=fmtp:106 packetization-mode=1;profile-level-id=42e0\xff");
+	CHECK_THAT(parseWhepOffer(bad).error, Catch::Matchers::Contains("UTF-8"));
+	CHECK_THAT(parseAnswer(replaced(kChromeAnswer, "s=", "s=\xc3")).error,
+		   Catch::Matchers::Contains("UTF-8"));
 
-	checkRejected(replaced(kChromeAnswer, "a=group:", "a=group:BUNDLE audio0"), "unknown mid");
-	checkRejected(replaced(kChromeAnswer, "a=group:", "a=group:BUNDLE video0 audio0"),
-		      "unknown mid");
-	checkRejected(replaced(kChromeAnswer, "a=group:", "a=group:BUNDLE"), "group");
-	checkRejected(replaced(kChromeAnswer, "a=group:", "a=group:BUNDLE video0 video0"), "twice");
-	checkRejected(inserted(kChromeAnswer, "a=group:", "a=group:BUNDLE video0"),
-		      "more than one a=group:BUNDLE");
-
-	/* Two m-lines sharing one mid, or bundled with different ICE credentials. */
-	checkRejected(kChromeAnswer + secondVideoSection("video0"), "share", 2);
-	checkRejected(replaced(kChromeAnswer + secondVideoSection("video1", "Zz9y"), "a=group:",
-			       "a=group:BUNDLE video0 video1"),
-		      "different ICE credentials", 2);
-	CHECK(validateAnswer(kChromeAnswer + secondVideoSection("video1", "Zz9y"), 2) == "");
-	std::string otherFingerprint = kChromeAnswer + secondVideoSection("video1");
-	size_t last = otherFingerprint.rfind("a=fingerprint:sha-256 5C");
-	otherFingerprint.replace(last + 22, 2, "6D");
-	checkRejected(otherFingerprint, "different a=fingerprint", 2);
+	std::string outcome = runIsolated([&] { return answerOfferWith(bad, 106); },
+					  GLogLevelFlags(G_LOG_LEVEL_WARNING | G_LOG_LEVEL_CRITICAL));
+	INFO("webrtcbin, given it: " << outcome);
+	CHECK(outcome.rfind("child killed", 0) == 0);
 }
 
-TEST_CASE("a real Chromium WHEP offer is accepted", "[sdp]")
+/*
+ * Rule: an offer needs its o= line. _create_answer_task copies the
+ * offer's session id into the answer; without one gst_sdp_message_as_text
+ * leaves the answer's o= line out, an answer every client must refuse.
+ */
+TEST_CASE("rule: an offer without o= is refused", "[sdp][webrtcbin]")
 {
-	CHECK(validateWhepOffer(kChromeWhepOffer) == "");
+	std::string noOrigin = without(videoOnlyOffer(), "o=");
+	CHECK_THAT(parseWhepOffer(noOrigin).error, Catch::Matchers::Contains("o="));
 
-	/* A video-only offer, and one with no direction (sendrecv). */
-	std::string videoOnly = kChromeWhepOffer.substr(0, kChromeWhepOffer.find("m=audio"));
-	videoOnly = replaced(videoOnly, "a=group:", "a=group:BUNDLE 0");
-	CHECK(validateWhepOffer(videoOnly) == "");
-	CHECK(validateWhepOffer(without(videoOnly, "a=recvonly")) == "");
-	CHECK(validateWhepOffer(replaced(videoOnly, "a=recvonly", "a=sendrecv")) == "");
+	CHECK(runIsolated([&] {
+		std::string answer, error = answerOfferWith(noOrigin, 106, &answer);
+		if (!error.empty() || answer.find("\no=") != std::string::npos)
+			return "expected an answer without o=: " + error + answer;
+		error = answerOfferWith(videoOnlyOffer(), 106, &answer);
+		if (!error.empty() || answer.find("\no=") == std::string::npos)
+			return "expected an answer with o=: " + error + answer;
+		return std::string();
+	}) == "");
 }
 
-TEST_CASE("WHEP offers that cannot receive H264 or are malformed are rejected", "[sdp]")
+/*
+ * Rule: at most 16 media sections in an offer. _create_answer_task makes a
+ * transceiver for each audio/video m-line it has none for, and outside the
+ * bundle a transport (ICE stream, DTLS elements) each: one POST must not
+ * cost the server without bound.
+ */
+TEST_CASE("rule: an offer with more than 16 media sections is refused", "[sdp]")
 {
-	std::string videoOnly = kChromeWhepOffer.substr(0, kChromeWhepOffer.find("m=audio"));
-	videoOnly = replaced(videoOnly, "a=group:", "a=group:BUNDLE 0");
+	std::string offer = videoOnlyOffer();
+	std::string section = offer.substr(offer.find("m=video"));
+	std::string many = offer;
+	for (int i = 1; i <= 16; i++)
+		many += replaced(section, "a=mid:", "a=mid:m" + std::to_string(i));
+	CHECK_THAT(parseWhepOffer(many).error, Catch::Matchers::Contains("17 media sections"));
+	std::string sixteen = offer;
+	for (int i = 1; i <= 15; i++)
+		sixteen += replaced(section, "a=mid:", "a=mid:m" + std::to_string(i));
+	CHECK(parseWhepOffer(sixteen).error == "");
+}
 
-	auto rejected = [](const std::string &sdp, const std::string &mention) {
-		std::string reason = validateWhepOffer(sdp);
-		INFO("reason: " << reason);
-		CHECK_THAT(reason, Catch::Matchers::Contains(mention, Catch::CaseSensitive::No));
-	};
+/*
+ * Rule: every mid of an offer is a token. _create_answer_task copies each
+ * a=mid into the answer and joins them into its a=group:BUNDLE line, where
+ * a blank splits one mid into two names the client does not know.
+ */
+TEST_CASE("rule: an offer's mid must be a token", "[sdp]")
+{
+	std::string offer = replaced(videoOnlyOffer(), "a=mid:", "a=mid:vi deo");
+	offer = replaced(offer, "a=group:", "a=group:BUNDLE vi deo");
+	CHECK_THAT(parseWhepOffer(offer).error, Catch::Matchers::Contains("a=mid"));
+	CHECK_THAT(parseWhepOffer(replaced(kChromeWhepOffer, "a=mid:1", "a=mid:a\tb")).error,
+		   Catch::Matchers::Contains("media 1"));
+}
 
-	rejected(replaced(videoOnly, "a=recvonly", "a=sendonly"), "recvonly");
-	rejected(replaced(videoOnly, "a=recvonly", "a=inactive"), "recvonly");
+/*
+ * Rule: the first video section receives H.264 with packetization-mode 1.
+ * Otherwise webrtcbin's _create_answer_task finds no transceiver whose
+ * codec preferences intersect the section and answers it rejected (port
+ * 0): a WHEP client would get 201 Created and nothing to play. A sendonly
+ * section it refuses only once the viewer is in the pipeline ("Cannot
+ * intersect direction attributes").
+ */
+TEST_CASE("rule: an offer must let us send H.264 packetization-mode 1", "[sdp][webrtcbin]")
+{
+	std::string video = videoOnlyOffer();
+	CHECK_THAT(parseWhepOffer(replaced(video, "a=recvonly", "a=sendonly")).error,
+		   Catch::Matchers::Contains("receive"));
+	CHECK_THAT(parseWhepOffer(replaced(video, "a=recvonly", "a=inactive")).error,
+		   Catch::Matchers::Contains("receive"));
 
-	/* VP8 only: drop every H264 rtpmap and its payload types. */
-	std::string vp8 = videoOnly;
-	vp8 = replaced(vp8, "m=video", "m=video 9 UDP/TLS/RTP/SAVPF 96 97");
+	/* VP8 only: webrtcbin answers the video section rejected. */
+	std::string vp8 = replaced(video, "m=video", "m=video 9 UDP/TLS/RTP/SAVPF 96 97");
 	std::vector<std::string> kept;
 	for (const std::string &line : sdpLines(vp8)) {
 		bool keep = true;
@@ -657,26 +638,65 @@ TEST_CASE("WHEP offers that cannot receive H264 or are malformed are rejected", 
 			kept.push_back(line);
 	}
 	vp8 = joinLines(kept);
-	REQUIRE(validateAnswer(replaced(vp8, "a=setup:", "a=setup:active"), 1) == "");
-	rejected(vp8, "H264");
+	CHECK_THAT(parseWhepOffer(vp8).error, Catch::Matchers::Contains("H.264"));
+	CHECK(runIsolated([&] {
+		std::string answer, error = answerOfferWith(vp8, 96, &answer);
+		if (!error.empty() || answer.find("H264") != std::string::npos ||
+		    answer.find("a=sendonly") != std::string::npos)
+			return "expected an answer that sends nothing: " + error + answer;
+		return std::string();
+	}) == "");
+
+	/* H.264 in packetization-mode 0 only. */
+	std::string mode0 = video;
+	for (size_t at; (at = mode0.find("packetization-mode=1")) != std::string::npos;)
+		mode0.replace(at, 20, "packetization-mode=0");
+	CHECK_THAT(parseWhepOffer(mode0).error, Catch::Matchers::Contains("packetization-mode"));
 
 	/* Audio only. */
 	std::string audio = kChromeWhepOffer.substr(0, kChromeWhepOffer.find("m=video")) +
 			    kChromeWhepOffer.substr(kChromeWhepOffer.find("m=audio"));
-	audio = replaced(audio, "a=group:", "a=group:BUNDLE 1");
-	rejected(audio, "no video");
+	CHECK_THAT(parseWhepOffer(replaced(audio, "a=group:", "a=group:BUNDLE 1")).error,
+		   Catch::Matchers::Contains("no video"));
+}
 
-	/* The same structural checks as answers. */
-	rejected(without(videoOnly, "a=ice-ufrag:"), "ice-ufrag");
-	rejected(without(videoOnly, "a=fingerprint:"), "fingerprint");
-	rejected(without(videoOnly, "a=setup:"), "setup");
-	rejected(replaced(videoOnly, "a=group:", "a=group:BUNDLE 0 7"), "unknown mid");
-	rejected(replaced(videoOnly, "m=video", "m=video 0 UDP/TLS/RTP/SAVPF 96"), "port 0");
-	rejected(replaced(kChromeWhepOffer, "a=mid:1", "a=mid:0"), "share");
-	rejected(videoOnly.substr(0, 300), "");
-	rejected("garbage", "x=value");
-	/* Found by fuzzing: GStreamer warns "please file a bug" on such caps. */
-	rejected(replaced(videoOnly, "a=fmtp:106", "a=fmtp:106 profile-level-id=42e0\xff"), "UTF-8");
+/*
+ * What is not checked here any more: webrtcbin's own validate_sdp
+ * (webrtcsdp.c) and _set_description_task refuse it with an error, which
+ * reaches the viewer as "answer refused: ..." (or the WHEP response).
+ */
+TEST_CASE("what webrtcbin checks itself it refuses without aborting", "[sdp][webrtcbin]")
+{
+	struct Case {
+		std::string answer;
+		const char *webrtcbinSays;
+	};
+	std::string two = kChromeAnswer + kChromeAnswer.substr(kChromeAnswer.find("m=video"));
+	const std::vector<Case> cases = {
+		{ without(kChromeAnswer, "a=ice-ufrag:"), "ice-ufrag" },
+		{ without(kChromeAnswer, "a=ice-pwd:"), "ice-pwd" },
+		{ without(kChromeAnswer, "a=fingerprint:"), "fingerprint" },
+		{ without(kChromeAnswer, "a=setup:"), "setup" },
+		{ replaced(kChromeAnswer, "a=setup:", "a=setup:client"), "setup" },
+		{ without(kChromeAnswer, "a=mid:"), "mid" },
+		{ inserted(kChromeAnswer, "t=0 0", "k=clear:secret"), "k line" },
+		{ replaced(kChromeAnswer, "a=group:", "a=group:BUNDLE audio0"), "Bundle" },
+		{ two, "m-lines" },
+		{ without(kChromeAnswer, "m=video"), "Bundle" },
+		{ "hello", "m-lines" },
+	};
+	for (const Case &c : cases) {
+		RemoteSdp answer = parseAnswer(c.answer);
+		INFO("webrtcbin should say " << c.webrtcbinSays << " to:\n" << c.answer);
+		CHECK(answer.error == "");
+		std::string outcome = runIsolated([&] {
+			std::string error = negotiate(c.answer);
+			return error.find(c.webrtcbinSays) != std::string::npos
+				       ? std::string()
+				       : "webrtcbin said: '" + error + "'";
+		});
+		CHECK(outcome == "");
+	}
 }
 
 TEST_CASE("valid trickled candidates are accepted", "[candidate]")
@@ -705,7 +725,17 @@ TEST_CASE("valid trickled candidates are accepted", "[candidate]")
 	CHECK(validateCandidate(valid[0], 1, 2) == "");
 }
 
-TEST_CASE("malformed candidates are rejected, naming the field", "[candidate]")
+/*
+ * Rules for candidates (gstwebrtcbin.c gst_webrtc_bin_add_ice_candidate,
+ * _add_ice_candidate; nice.c gst_webrtc_nice_add_candidate): an m-line
+ * index webrtcbin knows, else it keeps the candidate pending without
+ * bound; the "candidate:" prefix, else webrtcbin passes NULL, libnice's
+ * "end of candidates"; the fields libnice parses, else a .local address is
+ * resolved by mDNS and, failing to parse again, logged after it was freed
+ * (on_candidate_resolved).
+ */
+TEST_CASE("candidates webrtcbin or libnice would mishandle are refused, naming the field",
+	  "[candidate]")
 {
 	struct Case {
 		std::string candidate;
@@ -713,162 +743,78 @@ TEST_CASE("malformed candidates are rejected, naming the field", "[candidate]")
 	};
 	const std::string base = "candidate:1 1 udp 2122260223 192.168.1.10 46243 typ host";
 	const std::vector<Case> cases = {
-		{ "", "empty" },
+		{ "", "candidate:" },
 		{ "garbage", "candidate:" },
-		{ "candidate:", "fields" },
-		{ "candidate:1 1 udp 2122260223 192.168.1.10 46243 typ", "fields" },
-		{ "candidate:1 1 udp 2122260223 192.168.1.10 46243", "fields" },
 		{ "a=b=candidate:1 1 udp 1 10.0.0.1 9 typ host", "candidate:" },
 		{ "Candidate:1 1 udp 1 10.0.0.1 9 typ host", "candidate:" },
-		{ "candidate:1  1 udp 1 10.0.0.1 9 typ host", "empty field" },
-		{ base + " ", "empty field" },
-		{ "candidate:" + std::string(33, 'a') + " 1 udp 1 10.0.0.1 9 typ host", "foundation" },
-		{ "candidate:a_b 1 udp 1 10.0.0.1 9 typ host", "foundation" },
+		{ "candidate:", "fields" },
+		{ "candidate:1 1 udp 2122260223 x.local 46243 typ", "fields" },
 		{ "candidate:1 0 udp 1 10.0.0.1 9 typ host", "component" },
 		{ "candidate:1 257 udp 1 10.0.0.1 9 typ host", "component" },
-		{ "candidate:1 -1 udp 1 10.0.0.1 9 typ host", "component" },
-		{ "candidate:1 x udp 1 10.0.0.1 9 typ host", "component" },
-		{ "candidate:1 1 sctp 1 10.0.0.1 9 typ host", "transport" },
+		{ "candidate:1  1 udp 1 10.0.0.1 9 typ host", "component" },
+		{ "candidate:1 1 sctp 1 a.local 9 typ host", "transport" },
 		{ "candidate:1 1 udp 4294967296 10.0.0.1 9 typ host", "priority" },
 		{ "candidate:1 1 udp -5 10.0.0.1 9 typ host", "priority" },
-		{ "candidate:1 1 udp 1e9 10.0.0.1 9 typ host", "priority" },
 		{ "candidate:1 1 udp 1 999.0.0.1 9 typ host", "address" },
-		{ "candidate:1 1 udp 1 10.0.0 9 typ host", "address" },
 		{ "candidate:1 1 udp 1 example.com 9 typ host", "address" },
 		{ "candidate:1 1 udp 1 .local 9 typ host", "address" },
 		{ "candidate:1 1 udp 1 bad_name.local 9 typ host", "address" },
-		{ "candidate:1 1 udp 1 fe80::1%eth0 9 typ host", "address" },
-		{ "candidate:1 1 udp 1 10.0.0.1 65536 typ host", "port" },
-		{ "candidate:1 1 udp 1 10.0.0.1 -1 typ host", "port" },
-		{ "candidate:1 1 udp 1 10.0.0.1 9 type host", "typ" },
-		{ "candidate:1 1 udp 1 10.0.0.1 9 typ local", "type" },
-		{ base + " raddr", "no value" },
+		{ "candidate:1 1 udp 1 a.local 65536 typ host", "port" },
+		{ "candidate:1 1 udp 1 a.local 9 type host", "typ" },
+		{ "candidate:1 1 udp 1 a.local 9 typ local", "type" },
 		{ base + " raddr 10.0.0.300 rport 9", "raddr" },
 		{ base + " raddr 10.0.0.3 rport 99999", "rport" },
-		{ base + " raddr 10.0.0.3", "raddr and rport" },
-		{ base + " generation x", "generation" },
-		{ base + " generation 0 generation 1", "repeats" },
-		{ base + " ufrag a<b", "ufrag" },
-		{ base + " tcptype active", "tcptype" },
-		{ "candidate:1 1 tcp 1 10.0.0.1 9 typ host", "tcptype" },
+		{ "candidate:1 1 tcp 1 a.local 9 typ host", "tcptype" },
 		{ "candidate:1 1 tcp 1 10.0.0.1 9 typ host tcptype sideways", "tcptype" },
-		{ base + " k\"y value", "extension" },
-		{ base + "\r\n", "control" },
-		{ base + "\n", "control" },
-		{ base + " x\tvalue", "control" },
-		{ base + std::string(" x\0y", 4), "control" },
-		{ base + " name caf\xc3\xa9", "non-ASCII" },
-		{ base + " x-pad " + std::string(1100, 'p'), "longer" },
 	};
 	for (const Case &c : cases) {
 		std::string reason = validateCandidate(c.candidate, 0, 1);
 		INFO("candidate: " << c.candidate << "\nreason: " << reason);
-		CHECK_FALSE(reason.empty());
 		CHECK_THAT(reason, Catch::Matchers::Contains(c.mention, Catch::CaseSensitive::No));
 	}
 
-	/* The m-line index must name one of our media sections. */
 	CHECK_THAT(validateCandidate(base, 1, 1), Catch::Matchers::Contains("sdpMLineIndex"));
 	CHECK_THAT(validateCandidate(base, 0, 0), Catch::Matchers::Contains("sdpMLineIndex"));
 }
 
-TEST_CASE("every fuzz variant of the answer gets a verdict without crashing", "[sdp][fuzz]")
-{
-	std::vector<std::string> variants = answerVariants();
-	size_t accepted = 0;
-	for (const std::string &v : variants) {
-		std::string reason = validateAnswer(v, 1);
-		if (reason.empty()) {
-			accepted++;
-			continue;
-		}
-		/* Reasons are one line: they go into an error message. */
-		CHECK(reason.find('\n') == std::string::npos);
-		CHECK(reason.size() < 300);
-	}
-	/* Some damage is harmless (a dropped or doubled a=rtcp-fb line). */
-	CHECK(accepted > 5);
-	CHECK(accepted < variants.size());
-
-	/* Any cut before the end of the a=mid line loses something required. */
-	size_t needed = kChromeAnswer.find("a=mid:") + 6;
-	for (size_t cut = 0; cut < needed; cut++) {
-		INFO("cut at " << cut);
-		CHECK_FALSE(validateAnswer(kChromeAnswer.substr(0, cut), 1).empty());
-	}
-}
-
-TEST_CASE("webrtcbin takes the valid answer and every accepted variant without aborting",
-	  "[sdp][webrtcbin]")
-{
-	if (!haveWebrtcbin()) {
-		WARN("webrtcbin not available, skipping");
-		return;
-	}
-
-	/* The valid answer is accepted by webrtcbin and negotiation completes. */
-	std::string failure = runIsolated([&] {
-		std::string text;
-		std::string result = negotiate(kChromeAnswer, &text);
-		/* Our answer answers what webrtcbin offers: one H264 m-line, mid video0. */
-		if (result.empty() && text.find("a=mid:video0") == std::string::npos)
-			result = "webrtcbin's offer has no mid video0:\n" + text;
-		if (result.empty() && text.find("H264/90000") == std::string::npos)
-			result = "webrtcbin's offer has no H264:\n" + text;
-		return result;
-	});
-	INFO(failure);
-	REQUIRE(failure == "");
-
-	/*
-	 * Everything the validator lets through must be survivable. webrtcbin
-	 * may still refuse a variant with an error; it must not abort or emit
-	 * a critical (made fatal in the child).
-	 */
-	std::set<std::string> accepted;
-	for (const std::string &v : answerVariants())
-		if (validateAnswer(v, 1).empty())
-			accepted.insert(v);
-	REQUIRE(!accepted.empty());
-	for (const std::string &v : accepted) {
-		std::string outcome = runIsolated([&] {
-			negotiate(v);
-			return std::string();
-		});
-		INFO("variant:\n" << v);
-		CHECK(outcome == "");
-	}
-}
-
 /*
- * Not run by default (hidden tag): shows which answers the validator
- * rejects would actually have crashed webrtcbin. Run after the other
- * tests so their hand-made bad answers are included:
- * `tests/sdp-validator "[sdp],[.explore]"`.
+ * Everything the parse lets through must be survivable: webrtcbin may
+ * refuse a variant with an error, it must not abort or emit a critical
+ * (made fatal in the child).
  */
-TEST_CASE("explore: rejected variants against webrtcbin", "[.explore]")
+TEST_CASE("webrtcbin takes every accepted answer variant without aborting", "[sdp][webrtcbin]")
 {
-	unsigned crashes = 0, errors = 0, fine = 0;
-	std::vector<std::string> answers = answerVariants();
-	answers.insert(answers.end(), rejectedAnswers().begin(), rejectedAnswers().end());
-	for (const std::string &v : answers) {
-		std::string reason = validateAnswer(v, 1);
-		if (reason.empty())
-			continue;
-		std::string outcome = runIsolated([&] {
-			return negotiate(v);
-		});
-		if (outcome.rfind("child killed", 0) == 0) {
-			crashes++;
-			WARN("crash (" << outcome << "), validator said: " << reason);
-		} else if (!outcome.empty()) {
-			errors++;
-			WARN("webrtcbin refused (" << outcome << "), validator said: " << reason);
-		} else {
-			fine++;
-			WARN("webrtcbin accepted, validator said: " << reason);
-		}
+	/* GStreamer's thread pools do not survive a fork: webrtcbin runs in children only. */
+	CHECK(runIsolated([] {
+		std::string text, error = negotiate(kChromeAnswer, &text);
+		/* Our answer answers what webrtcbin offers: one H264 m-line, mid video0. */
+		if (error.empty() && (text.find("a=mid:video0") == std::string::npos ||
+				      text.find("H264/90000") == std::string::npos))
+			error = "webrtcbin's offer is not what kChromeAnswer answers:\n" + text;
+		return error;
+	}) == "");
+
+	std::vector<std::string> accepted;
+	for (const std::string &v : answerVariants()) {
+		RemoteSdp answer = parseAnswer(v);
+		CHECK(answer.error.find('\n') == std::string::npos);
+		if (answer)
+			accepted.push_back(v);
 	}
-	WARN("rejected variants: " << crashes << " crash webrtcbin, " << errors
-				   << " refused by it, " << fine << " accepted by it");
+	REQUIRE(accepted.size() > 100);
+	CHECK(firstAbort(accepted, [](const std::string &v) { negotiate(v); }) == "");
+}
+
+TEST_CASE("webrtcbin answers every accepted offer variant without aborting", "[sdp][webrtcbin]")
+{
+	std::vector<std::string> accepted;
+	for (const std::string &v : lineVariants(kChromeWhepOffer)) {
+		RemoteSdp offer = parseWhepOffer(v);
+		if (offer)
+			accepted.push_back(v);
+	}
+	REQUIRE(accepted.size() > 100);
+	CHECK(firstAbort(accepted, [](const std::string &v) {
+		answerOfferWith(v, parseWhepOffer(v).payloadType);
+	}) == "");
 }
