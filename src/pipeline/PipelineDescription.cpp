@@ -15,11 +15,11 @@ namespace {
 
 const char *const kParse = "h264parse config-interval=-1";
 
-const char *const kFanout =
-	"rtph264pay name=pay config-interval=-1 aggregate-mode=zero-latency pt=96 mtu=1200 ! "
-	"tee name=fanout allow-not-linked=true "
-	"fanout. ! queue leaky=downstream max-size-buffers=1 ! "
-	"fakesink name=idle_sink sync=false async=false";
+const std::string kFanout =
+	std::string("rtph264pay name=") + ElementName::kPay +
+	" config-interval=-1 aggregate-mode=zero-latency pt=96 mtu=1200 ! tee name=" + ElementName::kFanout +
+	" allow-not-linked=true " + ElementName::kFanout +
+	". ! queue leaky=downstream max-size-buffers=1 ! fakesink name=idle_sink sync=false async=false";
 
 const char *const kConvert = "videoconvert ! video/x-raw,format=I420";
 
@@ -58,7 +58,7 @@ std::string rawCaps(const Config &config, const char *format)
 
 std::string sourceCaps(const std::string &caps)
 {
-	return "capsfilter name=source_caps caps=" + quoted(caps);
+	return std::string("capsfilter name=") + ElementName::kSourceCaps + " caps=" + quoted(caps);
 }
 
 ChainChoice libcameraChain(const Config &config, const std::string &camera,
@@ -224,8 +224,8 @@ ChainChoice v4l2Encoder(const Config &config, std::string reason)
 	std::string controls = "controls,video_bitrate=" + std::to_string(config.encoding.bitrate) +
 			       ",video_bitrate_mode=1,repeat_sequence_header=1,h264_i_frame_period=" +
 			       std::to_string(keyframeFrames(config));
-	std::string description = "v4l2h264enc name=encoder extra-controls=" + quoted(controls) +
-				  " ! video/x-h264,profile=(string)" +
+	std::string description = std::string("v4l2h264enc name=") + ElementName::kEncoder +
+				  " extra-controls=" + quoted(controls) + " ! video/x-h264,profile=(string)" +
 				  profileName(config.encoding.profile) + ",level=(string)" +
 				  levelName(config);
 	return { description, "v4l2", std::move(reason), SourceKind::Auto, EncoderKind::V4l2 };
@@ -235,7 +235,7 @@ ChainChoice x264Encoder(const Config &config, std::string reason)
 {
 	int kbps = std::max(1, config.encoding.bitrate / 1000);
 	std::string description =
-		std::string("x264enc name=encoder tune=zerolatency speed-preset=") +
+		std::string("x264enc name=") + ElementName::kEncoder + " tune=zerolatency speed-preset=" +
 		(config.performance.lowLatencyMode ? "ultrafast" : "veryfast") +
 		" bitrate=" + std::to_string(kbps) +
 		" key-int-max=" + std::to_string(keyframeFrames(config)) +
@@ -248,8 +248,8 @@ ChainChoice x264Encoder(const Config &config, std::string reason)
 ChainChoice openh264Encoder(const Config &config, std::string reason)
 {
 	std::string description =
-		"openh264enc name=encoder bitrate=" + std::to_string(config.encoding.bitrate) +
-		" rate-control=bitrate complexity=low usage-type=camera gop-size=" +
+		std::string("openh264enc name=") + ElementName::kEncoder +
+		" bitrate=" + std::to_string(config.encoding.bitrate) + " rate-control=bitrate complexity=low usage-type=camera gop-size=" +
 		std::to_string(keyframeFrames(config)) +
 		(config.encoding.threads ? " multi-thread=" + std::to_string(config.encoding.threads) : "") +
 		" ! video/x-h264,profile=(string)constrained-baseline";
@@ -265,7 +265,7 @@ ChainChoice openh264Encoder(const Config &config, std::string reason)
 ChainChoice chooseSource(const Config &config, const Platform &platform)
 {
 	if (!config.pipeline.source.empty())
-		return { config.pipeline.source + " ! capsfilter name=source_caps", "override",
+		return { config.pipeline.source + " ! capsfilter name=" + ElementName::kSourceCaps, "override",
 			 "[pipeline] source override" };
 
 	switch (config.camera.source) {

@@ -4,14 +4,8 @@
  * to use, and why. Pure: decisions depend only on Config and Platform, so
  * every Pi path is testable here.
  *
- * The assembled description always has these named elements, which the
- * runtime (StreamPipeline) looks up (the first two in `producer`):
- *   source_caps  capsfilter at the end of the source chain; the latency
- *                stamp is written on its src pad (raw frames, pre-encode)
- *   encoder      the H.264 encoder (absent only with a [pipeline] encoder
- *                override that does not name one)
- *   pay          rtph264pay
- *   fanout       tee, with a permanent fakesink branch
+ * The assembled description always has the named elements of
+ * `ElementName`, which the runtime (StreamPipeline) looks up.
  */
 #pragma once
 
@@ -21,6 +15,18 @@
 #include "pipeline/Platform.h"
 
 namespace wcam {
+
+/* The names the description gives and StreamPipeline looks up: one spelling. */
+namespace ElementName {
+/* In `producer`: the capsfilter at the end of the source chain; the latency
+ * stamp is written on its src pad (raw frames, pre-encode). */
+inline constexpr char kSourceCaps[] = "source_caps";
+/* In `producer`: the H.264 encoder (absent only with a [pipeline] encoder
+ * override that does not name one). */
+inline constexpr char kEncoder[] = "encoder";
+inline constexpr char kPay[] = "pay";	   /* rtph264pay */
+inline constexpr char kFanout[] = "fanout"; /* tee, with a permanent fakesink branch */
+} /* namespace ElementName */
 
 struct ChainChoice {
 	std::string description; /* gst-launch fragment */

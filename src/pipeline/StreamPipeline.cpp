@@ -137,8 +137,8 @@ bool StreamPipeline::start(std::string &error)
 	pipeline_ = GstPtr<GstElement>::retain(pipeline);
 	gst_object_set_name(GST_OBJECT(pipeline_.get()), "webrtc-camera");
 
-	tee_ = byName(pipeline_.get(), "fanout");
-	pay_ = byName(pipeline_.get(), "pay");
+	tee_ = byName(pipeline_.get(), ElementName::kFanout);
+	pay_ = byName(pipeline_.get(), ElementName::kPay);
 	if (!tee_ || !pay_) {
 		error = "the pipeline has no element named 'fanout' or 'pay'";
 		return false;
@@ -208,9 +208,9 @@ bool StreamPipeline::buildProducer(std::string &error)
 	}
 
 	producer_ = std::move(producer);
-	encoder_ = byName(bin, "encoder");
+	encoder_ = byName(bin, ElementName::kEncoder);
 	setKeyUnitInterval(joinWindow_ ? kJoinKeyUnitNs : kRepairKeyUnitNs);
-	sourceCaps_ = byName(bin, "source_caps");
+	sourceCaps_ = byName(bin, ElementName::kSourceCaps);
 	producerStartUs_ = g_get_monotonic_time();
 	unsigned serial = ++producerSerial_;
 
