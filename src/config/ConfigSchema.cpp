@@ -189,46 +189,46 @@ std::vector<ConfigKey> buildKeys()
 	std::vector<ConfigKey> keys;
 	auto add = [&](ConfigKey k) { keys.push_back(std::move(k)); };
 
-	add(key("camera", "source", R::Restart, "auto, libcamera, v4l2 or test", 
+	add(key("camera", "source", R::Restart, "auto, libcamera, v4l2 or test",
 		"Where frames come from: auto, libcamera, v4l2 or test.\n"
 		"auto tries a libcamera camera, then the first V4L2 capture device, then\n"
 		"the test pattern.",
 		bind<&Config::camera, &CameraConfig::source>(oneOf("source", kSources))));
 	/* Checked against camera.source once every key is known. */
-	add(key("camera", "device", R::Restart, "a camera name or a /dev path", 
+	add(key("camera", "device", R::Restart, "a camera name or a /dev path",
 		"Which camera. Empty picks the first one found. For v4l2 an absolute device\n"
 		"path such as /dev/video0; for libcamera a camera name as listed by\n"
 		"\"cam --list\". With auto, a /dev/ path selects V4L2, anything else libcamera.",
 		bind<&Config::camera, &CameraConfig::device>(anyText)));
-	add(key("camera", "width", R::Restart, "even, 16..4096 pixels", 
+	add(key("camera", "width", R::Restart, "even, 16..4096 pixels",
 		"Capture size in pixels: even integers, width 16..4096, height 16..2304.",
 		bind<&Config::camera, &CameraConfig::width>(intIn(kWidth))));
 	add(key("camera", "height", R::Restart, "even, 16..2304 pixels", nullptr,
 		bind<&Config::camera, &CameraConfig::height>(intIn(kHeight))));
-	add(key("camera", "fps", R::Restart, "1..120", 
+	add(key("camera", "fps", R::Restart, "1..120",
 		"Frames per second, 1..120.",
 		bind<&Config::camera, &CameraConfig::fps>(intIn(kFps))));
-	add(key("camera", "buffer_size", R::Restart, "1..64 frames", 
+	add(key("camera", "buffer_size", R::Restart, "1..64 frames",
 		"Frames queued between camera and encoder, 1..64. Small is low latency.",
 		bind<&Config::camera, &CameraConfig::bufferSize>(intIn(kBufferSize))));
-	add(key("camera", "preset", R::Restart, "none, auto or a preset name", 
+	add(key("camera", "preset", R::Restart, "none, auto or a preset name",
 		"A preset for your board from /usr/share/webrtc-camera/pipelines: none,\n"
 		"auto (pick one from /proc/device-tree/model) or a name: pi-zero-w,\n"
 		"pi-zero-2w, pi-3, pi-4, pi-5, usb-webcam. The preset sets size, rate,\n"
 		"encoder and bitrate; every key set in this file overrides the preset's.", presetBinding()));
 
-	add(key("encoding", "encoder", R::Restart, "auto, v4l2, x264 or openh264", 
+	add(key("encoding", "encoder", R::Restart, "auto, v4l2, x264 or openh264",
 		"H.264 encoder: auto, v4l2 (Raspberry Pi hardware), x264 or openh264.\n"
 		"auto uses the hardware encoder when present, otherwise a software one.",
 		bind<&Config::encoding, &EncodingConfig::encoder>(oneOf("encoder", kEncoders))));
-	add(key("encoding", "bitrate", R::Live, "50000..50000000 bit/s, k and M suffixes", 
+	add(key("encoding", "bitrate", R::Live, "50000..50000000 bit/s, k and M suffixes",
 		"Target bitrate in bits per second, 50000..50000000. Suffixes k and M are\n"
 		"accepted: 1500k, 2M, 2.5M.",
 		bind<&Config::encoding, &EncodingConfig::bitrate>(parseBitrate)));
-	add(key("encoding", "h264_profile", R::Restart, "baseline, main or high", 
+	add(key("encoding", "h264_profile", R::Restart, "baseline, main or high",
 		"H.264 profile: baseline, main or high. baseline plays in every browser.",
 		bind<&Config::encoding, &EncodingConfig::profile>(oneOf("profile", kProfiles))));
-	add(key("encoding", "keyframe_interval", R::Restart, "1..60 seconds", 
+	add(key("encoding", "keyframe_interval", R::Restart, "1..60 seconds",
 		"Seconds between keyframes, 1..60. New viewers and lost packets recover at\n"
 		"the next keyframe, so shorter means faster start and recovery.",
 		bind<&Config::encoding, &EncodingConfig::keyframeInterval>(intIn(kKeyframeInterval))));
@@ -237,51 +237,51 @@ std::vector<ConfigKey> buildKeys()
 		"(the hardware encoder ignores it).",
 		bind<&Config::encoding, &EncodingConfig::threads>(intIn(kThreads))));
 
-	add(key("network", "bind", R::Restart, "an IPv4 or IPv6 literal", 
+	add(key("network", "bind", R::Restart, "an IPv4 or IPv6 literal",
 		"Address the HTTP server listens on: an IPv4 or IPv6 literal.\n"
 		"0.0.0.0 = all IPv4 interfaces, :: = all interfaces, 127.0.0.1 = local only.",
 		bind<&Config::network, &NetworkConfig::bind>(parseBind)));
-	add(key("network", "port", R::Restart, "1..65535", 
+	add(key("network", "port", R::Restart, "1..65535",
 		"TCP port of the web page and signaling, 1..65535.",
 		bind<&Config::network, &NetworkConfig::port>(intIn(kPort))));
-	add(key("network", "max_viewers", R::Live, "1..64", 
+	add(key("network", "max_viewers", R::Live, "1..64",
 		"Viewers allowed at the same time, 1..64.",
 		bind<&Config::network, &NetworkConfig::maxViewers>(intIn(kMaxViewers))));
-	add(key("network", "ice_servers", R::Live, "a JSON array of RTCIceServer", 
+	add(key("network", "ice_servers", R::Live, "a JSON array of RTCIceServer",
 		"STUN/TURN servers as a JSON array, in the format of the browsers'\n"
 		"RTCConfiguration.iceServers (must be on one line). Each url starts with\n"
 		"stun:, stuns:, turn: or turns:; turn urls need username and credential.\n"
 		"Empty: none, enough on a local network.",
 		bind<&Config::network, &NetworkConfig::iceServers>(parseIceServers), { "[{\"urls\": \"stun:stun.l.google.com:19302\"}, {\"urls\": [\"turn:turn.example.org:3478\"], \"username\": \"user\", \"credential\": \"secret\"}]" }));
-	add(key("network", "ice_addresses", R::Live, "addresses or interface names", 
+	add(key("network", "ice_addresses", R::Live, "addresses or interface names",
 		"Host addresses or interface names (e.g. eth0, wlan0) ICE may offer,\n"
 		"separated by commas or spaces. Empty: every non-loopback address.",
 		bind<&Config::network, &NetworkConfig::iceAddresses>(parseIceAddresses), { "eth0, 192.168.1.20" }));
-	add(key("network", "viewer_timeout", R::Live, "20..3600 seconds", 
+	add(key("network", "viewer_timeout", R::Live, "20..3600 seconds",
 		"Seconds a viewer may stay silent or unconnected before it is dropped,\n"
 		"20..3600: at least two of the viewer page's pings, sent every 10 s.",
 		bind<&Config::network, &NetworkConfig::viewerTimeout>(intIn(kViewerTimeout))));
-	add(key("network", "max_connections_per_address", R::Live, "2..1024", 
+	add(key("network", "max_connections_per_address", R::Live, "2..1024",
 		"Open HTTP connections and websockets one client address may hold, 2..1024.\n"
 		"Behind a reverse proxy every client has the proxy's address.",
 		bind<&Config::network, &NetworkConfig::maxConnectionsPerAddress>(intIn(kConnectionsPerAddress))));
-	add(key("network", "max_viewers_per_address", R::Live, "1..64", 
+	add(key("network", "max_viewers_per_address", R::Live, "1..64",
 		"Viewers one client address may have at the same time, 1..64.",
 		bind<&Config::network, &NetworkConfig::maxViewersPerAddress>(intIn(kMaxViewers))));
-	add(key("network", "request_timeout", R::Live, "1..300 seconds", 
+	add(key("network", "request_timeout", R::Live, "1..300 seconds",
 		"Seconds a client has to send a whole request (headers and body) before\n"
 		"its connection is closed, 1..300.",
 		bind<&Config::network, &NetworkConfig::requestTimeout>(intIn(kRequestTimeout))));
-	add(key("network", "web_root", R::Restart, "a directory", 
+	add(key("network", "web_root", R::Restart, "a directory",
 		"Directory served at /. Empty: the installed viewer page. If set it must\n"
 		"exist and be a directory.",
 		bind<&Config::paths, &ServerPaths::webRoot>(parseWebRoot)));
-	add(key("network", "upnp", R::Restart, "true or false", 
+	add(key("network", "upnp", R::Restart, "true or false",
 		"Let libnice ask the router for UPnP port mappings: true or false. Off, the\n"
 		"camera never opens ports on your router unasked.",
 		bind<&Config::network, &NetworkConfig::upnp>(parseBool)));
 
-	add(key("security", "users_file", R::Live, "an absolute path, or empty", 
+	add(key("security", "users_file", R::Live, "an absolute path, or empty",
 		"Who may watch. A file of name:hash lines (crypt(3) hashes, yescrypt $y$ or\n"
 		"$6$), written by \"sudo webrtc-camera-configure --add-user NAME\". With a\n"
 		"user in it, every path but /health asks for a login (HTTP Basic). While it\n"
@@ -290,18 +290,18 @@ std::vector<ConfigKey> buildKeys()
 		"authentication at all, the camera is open to anyone who reaches bind (for\n"
 		"a reverse proxy that authenticates).",
 		usersFileBinding()));
-	add(key("security", "whep_tokens", R::Live, "tokens of 16..256 characters", 
+	add(key("security", "whep_tokens", R::Live, "tokens of 16..256 characters",
 		"Bearer tokens for WHEP players (Authorization: Bearer TOKEN), so that a\n"
 		"Home Assistant card needs no password: 16 to 256 characters of\n"
 		"A-Z a-z 0-9 - . _ ~ + /, separated by commas. Used only with users.",
 		bind<&Config::security, &SecurityConfig::whepTokens>(parseTokens), { "7hVb2yQk-0sLx9Pz3nWc5RdT" }));
-	add(key("security", "allowed_origins", R::Live, "scheme://host[:port] origins", 
+	add(key("security", "allowed_origins", R::Live, "scheme://host[:port] origins",
 		"Web pages on other sites that may use the websocket and WHEP, and read\n"
 		"/stats: origins (scheme://host[:port]) separated by commas; never *. Pages\n"
 		"of any other site get 403. Also the DNS names you reach the camera by,\n"
 		"other than its host name, hostname.local or an IP address.",
 		bind<&Config::security, &SecurityConfig::allowedOrigins>(parseOrigins), { "https://ha.example.org, http://camera.home.lan:8080" }));
-	add(key("security", "tls_certificate", R::Restart, "a PEM file", 
+	add(key("security", "tls_certificate", R::Restart, "a PEM file",
 		"HTTPS: a PEM certificate (chain) and its PEM private key, both or neither.\n"
 		"With them the port speaks only https:// and wss://.\n"
 		"\"sudo webrtc-camera-configure --self-signed\" makes a pair for this host,\n"
@@ -310,17 +310,17 @@ std::vector<ConfigKey> buildKeys()
 	add(key("security", "tls_key", R::Restart, "a PEM file", nullptr,
 		bind<&Config::security, &SecurityConfig::tlsKey>(pathOf("a PEM private key", true))));
 
-	add(key("performance", "low_latency_mode", R::Restart, "true or false", 
+	add(key("performance", "low_latency_mode", R::Restart, "true or false",
 		"Favour low latency over picture quality, e.g. the software encoder uses\n"
 		"its fastest preset: true or false (also yes/no, on/off, 1/0).",
 		bind<&Config::performance, &PerformanceConfig::lowLatencyMode>(parseBool)));
-	add(key("performance", "frame_drop_strategy", R::Restart, "latest or none", 
+	add(key("performance", "frame_drop_strategy", R::Restart, "latest or none",
 		"When the encoder falls behind: latest drops old frames and keeps the\n"
 		"newest (lowest latency); none queues up to buffer_size frames and never\n"
 		"drops (smoother, adds delay).",
 		bind<&Config::performance, &PerformanceConfig::frameDropStrategy>(oneOf("strategy", kDropStrategies))));
 
-	add(key("pipeline", "source", R::Restart, "a gst-launch fragment", 
+	add(key("pipeline", "source", R::Restart, "a gst-launch fragment",
 		"gst-launch fragments replacing the built-in chains; empty = built-in.\n"
 		"source must output raw video; encoder must take raw video and output\n"
 		"H.264. They are checked at start-up: a missing element is an error.\n"
@@ -333,7 +333,7 @@ std::vector<ConfigKey> buildKeys()
 	add(key("pipeline", "encoder", R::Restart, "a gst-launch fragment", nullptr,
 		bind<&Config::pipeline, &PipelineOverrides::encoder>(fragment("x264enc tune=zerolatency"))));
 
-	add(key("adaptive", "enabled", R::Restart, "true or false", 
+	add(key("adaptive", "enabled", R::Restart, "true or false",
 		"The controller that adapts the stream to the viewers' network and to the\n"
 		"host: every interval it reads each viewer's RTCP reports (loss, jitter,\n"
 		"round-trip time, and the browser's REMB bandwidth estimate) and the CPU\n"
@@ -342,30 +342,30 @@ std::vector<ConfigKey> buildKeys()
 		"lowers the frame rate and then the resolution. encoding.bitrate is the\n"
 		"starting point. true or false.",
 		bind<&Config::adaptive, &AdaptiveConfig::enabled>(parseBool)));
-	add(key("adaptive", "min_bitrate", R::Live, "50000..50000000 bit/s", 
+	add(key("adaptive", "min_bitrate", R::Live, "50000..50000000 bit/s",
 		"Bitrate bounds in bits per second, 50000..50000000 (k and M suffixes as\n"
 		"for encoding.bitrate). On a Raspberry Pi hardware encoder the controller\n"
 		"never goes below 250k, where the encoder stalls.",
 		bind<&Config::adaptive, &AdaptiveConfig::minBitrate>(parseBitrate)));
 	add(key("adaptive", "max_bitrate", R::Live, "50000..50000000 bit/s", nullptr,
 		bind<&Config::adaptive, &AdaptiveConfig::maxBitrate>(parseBitrate)));
-	add(key("adaptive", "interval", R::Restart, "1..60 seconds", 
+	add(key("adaptive", "interval", R::Restart, "1..60 seconds",
 		"Seconds between decisions, 1..60.",
 		bind<&Config::adaptive, &AdaptiveConfig::interval>(intIn(kAdaptiveInterval))));
-	add(key("adaptive", "cpu_high", R::Live, "1..100 percent", 
+	add(key("adaptive", "cpu_high", R::Live, "1..100 percent",
 		"System CPU use in percent, 1..100: above cpu_high for a few seconds the\n"
 		"frame rate and then the resolution step down; below cpu_low for longer\n"
 		"they step back up. cpu_low must be below cpu_high.",
 		bind<&Config::adaptive, &AdaptiveConfig::cpuHigh>(intIn(kCpuPercent))));
 	add(key("adaptive", "cpu_low", R::Live, "1..100 percent", nullptr,
 		bind<&Config::adaptive, &AdaptiveConfig::cpuLow>(intIn(kCpuPercent))));
-	add(key("adaptive", "temp_high", R::Live, "30..110 degrees Celsius", 
+	add(key("adaptive", "temp_high", R::Live, "30..110 degrees Celsius",
 		"SoC temperature in degrees Celsius, 30..110, with the same steps (the Pi\n"
 		"firmware throttles from 80). temp_low must be below temp_high.",
 		bind<&Config::adaptive, &AdaptiveConfig::tempHigh>(intIn(kTemperature))));
 	add(key("adaptive", "temp_low", R::Live, "30..110 degrees Celsius", nullptr,
 		bind<&Config::adaptive, &AdaptiveConfig::tempLow>(intIn(kTemperature))));
-	add(key("adaptive", "policy", R::Live, "weakest, median or fixed", 
+	add(key("adaptive", "policy", R::Live, "weakest, median or fixed",
 		"Which viewers the one encoder follows: weakest, median or fixed.\n"
 		"weakest: the viewer with the least bandwidth sets the bitrate, except a\n"
 		"  viewer that cannot take even min_bitrate: it drops frames instead of\n"
@@ -374,19 +374,19 @@ std::vector<ConfigKey> buildKeys()
 		"fixed: the bitrate stays at encoding.bitrate; CPU and heat steps apply.",
 		bind<&Config::adaptive, &AdaptiveConfig::policy>(oneOf("policy", kAdaptivePolicies))));
 
-	add(key("debug", "latency_stamp", R::Restart, "true or false", 
+	add(key("debug", "latency_stamp", R::Restart, "true or false",
 		"Draw a machine-readable timestamp into each frame to measure\n"
 		"glass-to-glass latency in the viewer. The stamp is 608 px wide, so it\n"
 		"needs camera width >= 608. true or false.",
 		bind<&Config::debug, &DebugConfig::latencyStamp>(parseBool)));
-	add(key("debug", "log_level", R::Live, "debug, info, warning or error", 
+	add(key("debug", "log_level", R::Live, "debug, info, warning or error",
 		"Messages below this level are not logged: debug, info, warning or error.\n"
 		"--verbose forces debug.",
 		bind<&Config::debug, &DebugConfig::logLevel>(oneOf("log level", kLogLevels))));
 	return keys;
 }
 
-const char *const kConfigIniHeader = 
+const char *const kConfigIniHeader =
 		"# webrtc-camera configuration\n"
 		"#\n"
 		"# Every key is optional: the commented-out lines show the built-in default.\n"
