@@ -280,6 +280,36 @@ std::optional<std::string> parseReadableFile(Field &field, const std::string &va
 	return path;
 }
 
+namespace {
+
+/*
+ * Every comma-separated item through `check`, which gives its accepted
+ * form or says what is wrong in `error`; every error is reported, and
+ * any one refuses the whole value.
+ */
+template<typename Check>
+std::optional<std::vector<std::string>> parseItems(Field &field, const std::string &value, const char *allowed,
+						   Check check)
+{
+	std::vector<std::string> items;
+	bool ok = true;
+	for (const std::string &item : splitList(value)) {
+		std::string error;
+		std::string accepted = check(item, error);
+		if (error.empty()) {
+			items.push_back(std::move(accepted));
+		} else {
+			field.error(error, allowed);
+			ok = false;
+		}
+	}
+	if (!ok)
+		return std::nullopt;
+	return items;
+}
+
+} /* namespace */
+
 /*
  * RFC 6750 b64token characters, and long enough that guessing is hopeless
  * (webrtc-camera-configure makes 32 random characters).
@@ -289,28 +319,18 @@ std::optional<std::vector<std::string>> parseTokens(Field &field, const std::str
 	static const char *allowed =
 		"expected tokens of 16 to 256 characters from A-Z a-z 0-9 - . _ ~ + /, "
 		"separated by commas, or empty for none";
-	std::vector<std::string> tokens;
-	bool ok = true;
-	for (const std::string &token : splitList(value)) {
+	return parseItems(field, value, allowed, [](const std::string &token, std::string &error) {
 		bool charsOk = std::all_of(token.begin(), token.end(), [](char c) {
 			return g_ascii_isalnum(c) || strchr("-._~+/", c);
 		});
 		/* Never echo a secret in full: the first characters identify it. */
 		std::string shown = quote(token.substr(0, 4) + "...");
-		if (!charsOk) {
-			field.error("token " + shown + " has a character outside the allowed set", allowed);
-			ok = false;
-		} else if (token.size() < 16 || token.size() > 256) {
-			field.error("token " + shown + " has " + std::to_string(token.size()) + " characters",
-				    allowed);
-			ok = false;
-		} else {
-			tokens.push_back(token);
-		}
-	}
-	if (!ok)
-		return std::nullopt;
-	return tokens;
+		if (!charsOk)
+			error = "token " + shown + " has a character outside the allowed set";
+		else if (token.size() < 16 || token.size() > 256)
+			error = "token " + shown + " has " + std::to_string(token.size()) + " characters";
+		return token;
+	});
 }
 
 /* "scheme://host[:port]" as browsers send it in Origin: no path, no default port. */
@@ -319,28 +339,23 @@ std::optional<std::vector<std::string>> parseOrigins(Field &field, const std::st
 	static const char *allowed =
 		"expected origins such as https://camera.example.org or http://192.168.1.20:8080 "
 		"(scheme, host and port only), separated by commas, or empty";
-	std::vector<std::string> origins;
-	bool ok = true;
-	for (const std::string &item : splitList(value)) {
+	return parseItems(field, value, allowed, [](const std::string &item, std::string &error) -> std::string {
 		if (item == "*" || item == "null") {
-			field.error(quote(item) + " would let any web page in", allowed);
-			ok = false;
-			continue;
+			error = quote(item) + " would let any web page in";
+			return {};
 		}
 		g_autoptr(GUri) uri = g_uri_parse(item.c_str(), G_URI_FLAGS_NONE, nullptr);
 		const char *scheme = uri ? g_uri_get_scheme(uri) : nullptr;
 		const char *host = uri ? g_uri_get_host(uri) : nullptr;
 		if (!uri || (g_strcmp0(scheme, "http") && g_strcmp0(scheme, "https")) || !host || !*host) {
-			field.error(quote(item) + " is not an http:// or https:// origin", allowed);
-			ok = false;
-			continue;
+			error = quote(item) + " is not an http:// or https:// origin";
+			return {};
 		}
 		const char *path = g_uri_get_path(uri);
 		if ((path && *path && strcmp(path, "/")) || g_uri_get_query(uri) || g_uri_get_fragment(uri) ||
 		    g_uri_get_userinfo(uri)) {
-			field.error(quote(item) + " has more than a scheme, host and port", allowed);
-			ok = false;
-			continue;
+			error = quote(item) + " has more than a scheme, host and port";
+			return {};
 		}
 		/* The form browsers serialise: lower case, default port left out. */
 		int port = g_uri_get_port(uri);
@@ -348,12 +363,8 @@ std::optional<std::vector<std::string>> parseOrigins(Field &field, const std::st
 				   (!strcmp(scheme, "https") && port == 443);
 		g_autofree char *lower = g_ascii_strdown(host, -1);
 		std::string hostText = strchr(lower, ':') ? std::string("[") + lower + "]" : lower;
-		origins.push_back(std::string(scheme) + "://" + hostText +
-				  (defaultPort ? "" : ":" + std::to_string(port)));
-	}
-	if (!ok)
-		return std::nullopt;
-	return origins;
+		return std::string(scheme) + "://" + hostText + (defaultPort ? "" : ":" + std::to_string(port));
+	});
 }
 
 } /* namespace wcam */
