@@ -380,8 +380,8 @@ void HttpServer::acceptWebSocket(SoupWebsocketConnection *connection, const std:
 	guard_->websocketOpened(remote);
 	auto client = std::make_unique<WebSocketClient>(
 		connection, remote, viewers_, config_.network.iceServers,
-		/* At least 20 s (the config's minimum): two of the page's 10 s pings. */
-		int64_t(config_.network.viewerTimeout) * G_USEC_PER_SEC,
+		/* The page pings every 10 s; a short viewer_timeout must not cut it. */
+		int64_t(std::max(config_.network.viewerTimeout, 30)) * G_USEC_PER_SEC,
 		[this, remote](WebSocketClient *closed) {
 			guard_->websocketClosed(remote);
 			clients_.erase(closed);
