@@ -43,20 +43,25 @@ std::optional<std::string> parseFragment(Field &field, const std::string &value,
 
 	/*
 	 * GStreamer 1.22's parser raises criticals on some malformed text (an
-	 * unknown element followed by "= value" links a missing element):
-	 * they are part of its answer here, not a fault of ours to log.
+	 * unknown element followed by "= value" links a missing element), and
+	 * GObject warns of a property value out of range ("x264enc bitrate=0")
+	 * and leaves the default: they are part of its answer here, not a
+	 * fault of ours to log.
 	 */
 	std::string critical;
-	guint handler = g_log_set_handler("GStreamer", GLogLevelFlags(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING),
-		[](const gchar *, GLogLevelFlags, const gchar *message, gpointer data) {
-			auto *text = static_cast<std::string *>(data);
-			if (text->empty())
-				*text = message;
-		}, &critical);
+	GLogFunc keepFirst = [](const gchar *, GLogLevelFlags, const gchar *message, gpointer data) {
+		auto *text = static_cast<std::string *>(data);
+		if (text->empty())
+			*text = message;
+	};
+	const GLogLevelFlags levels = GLogLevelFlags(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+	guint gstHandler = g_log_set_handler("GStreamer", levels, keepFirst, &critical);
+	guint gobjectHandler = g_log_set_handler("GLib-GObject", levels, keepFirst, &critical);
 	g_autoptr(GError) error = nullptr;
 	GstPtr<GstElement> bin = GstPtr<GstElement>::retain(gst_parse_bin_from_description_full(
 		value.c_str(), FALSE, nullptr, GST_PARSE_FLAG_FATAL_ERRORS, &error));
-	g_log_remove_handler("GStreamer", handler);
+	g_log_remove_handler("GLib-GObject", gobjectHandler);
+	g_log_remove_handler("GStreamer", gstHandler);
 	if (error || !bin || !critical.empty()) {
 		field.error(error ? error->message : "cannot be parsed (" + critical + ")", allowed);
 		return std::nullopt;

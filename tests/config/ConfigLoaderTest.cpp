@@ -421,6 +421,11 @@ TEST_CASE("every key rejects bad values with file:section.key", "[config]")
 		{ "[pipeline]\nencoder = nosuchelement123\n",
 		  "pipeline.encoder: no element \"nosuchelement123\"; expected a gst-launch fragment "
 		  "such as \"x264enc tune=zerolatency\", or empty for the built-in chain" },
+		/* GObject warns and keeps the default: said here, not at start-up (found by fuzz-config). */
+		{ "[pipeline]\nencoder = x264enc bitrate=0\n",
+		  "pipeline.encoder: cannot be parsed (value \"0\" of type 'guint' is invalid or out of range "
+		  "for property 'bitrate' of type 'guint'); expected a gst-launch fragment such as "
+		  "\"x264enc tune=zerolatency\", or empty for the built-in chain" },
 		/* debug */
 		{ "[debug]\nlatency_stamp = sometimes\n",
 		  "debug.latency_stamp: \"sometimes\" is not a boolean; "
