@@ -15,11 +15,13 @@ namespace {
 
 const char *const kParse = "h264parse config-interval=-1";
 
-const std::string kFanout =
-	std::string("rtph264pay name=") + ElementName::kPay +
-	" config-interval=-1 aggregate-mode=zero-latency pt=96 mtu=1200 ! tee name=" + ElementName::kFanout +
-	" allow-not-linked=true " + ElementName::kFanout +
-	". ! queue leaky=downstream max-size-buffers=1 ! fakesink name=idle_sink sync=false async=false";
+std::string fanoutDescription()
+{
+	return std::string("rtph264pay name=") + ElementName::kPay +
+	       " config-interval=-1 aggregate-mode=zero-latency pt=96 mtu=1200 ! tee name=" + ElementName::kFanout +
+	       " allow-not-linked=true " + ElementName::kFanout +
+	       ". ! queue leaky=downstream max-size-buffers=1 ! fakesink name=idle_sink sync=false async=false";
+}
 
 const char *const kConvert = "videoconvert ! video/x-raw,format=I420";
 
@@ -361,7 +363,7 @@ PipelineDescription describePipeline(const Config &config, const Platform &platf
 		result.producer += std::string(" ! ") + kConvert;
 
 	result.producer += " ! " + result.encoder.description + " ! " + kParse;
-	result.fanout = kFanout;
+	result.fanout = fanoutDescription();
 	result.launch = result.producer + " ! " + result.fanout;
 	return result;
 }
