@@ -153,8 +153,7 @@ bool applyLegacyKey(const IniEntry &entry, const std::string &origin, Config &co
 	std::string notice = field.where() + ": a key of the old Python server, " + legacy->notice;
 	if (std::find(result.notices.begin(), result.notices.end(), notice) == result.notices.end())
 		result.notices.push_back(notice);
-	if (!legacy->section.empty())
-		findConfigKey(legacy->section, legacy->key)->parse(field, legacy->value, config);
+	findConfigKey(legacy->section, legacy->key)->parse(field, legacy->value, config);
 	return true;
 }
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The keys of the old Python server this project replaces, so that its
- * config.ini loads after an upgrade: each is read as our key (or, with no
- * equivalent, ignored) and a notice says what to write instead. Only the
- * keys listed here are forgiven; any other unknown key stays an error.
+ * config.ini loads after an upgrade: each is read as our key and a notice
+ * says what to write instead. Only the keys listed here are forgiven; any
+ * other unknown key stays an error.
  */
 #pragma once
 
@@ -16,11 +16,11 @@
 namespace wcam {
 
 struct LegacyTranslation {
-	/* Our key and value; section empty when the old key has no equivalent. */
+	/* Our key and value. */
 	std::string section;
 	std::string key;
 	std::string value;
-	std::string notice; /* what to write instead, or why it is ignored */
+	std::string notice; /* what to write instead */
 };
 
 /*
