@@ -151,10 +151,57 @@ struct Config {
 	ServerPaths paths;
 };
 
+/* An enum value's name as config.ini spells it: the one list of them. */
+template<typename T>
+struct Choice {
+	const char *name;
+	T value;
+};
+
+inline constexpr Choice<SourceKind> kSources[] = {
+	{ "auto", SourceKind::Auto },
+	{ "libcamera", SourceKind::Libcamera },
+	{ "v4l2", SourceKind::V4l2 },
+	{ "test", SourceKind::Test },
+};
+
+inline constexpr Choice<EncoderKind> kEncoders[] = {
+	{ "auto", EncoderKind::Auto },
+	{ "v4l2", EncoderKind::V4l2 },
+	{ "x264", EncoderKind::X264 },
+	{ "openh264", EncoderKind::OpenH264 },
+};
+
+inline constexpr Choice<H264Profile> kProfiles[] = {
+	{ "baseline", H264Profile::Baseline },
+	{ "main", H264Profile::Main },
+	{ "high", H264Profile::High },
+};
+
+inline constexpr Choice<LogLevel> kLogLevels[] = {
+	{ "debug", LogLevel::Debug },
+	{ "info", LogLevel::Info },
+	{ "warning", LogLevel::Warning },
+	{ "error", LogLevel::Error },
+};
+
+inline constexpr Choice<AdaptivePolicy> kAdaptivePolicies[] = {
+	{ "weakest", AdaptivePolicy::Weakest },
+	{ "median", AdaptivePolicy::Median },
+	{ "fixed", AdaptivePolicy::Fixed },
+};
+
+inline constexpr Choice<FrameDropStrategy> kDropStrategies[] = {
+	{ "latest", FrameDropStrategy::Latest },
+	{ "none", FrameDropStrategy::None },
+};
+
+/* The name in config.ini, so messages and logs use the words the user typed. */
 const char *toString(SourceKind kind);
 const char *toString(EncoderKind kind);
 const char *toString(H264Profile profile);
 const char *toString(FrameDropStrategy strategy);
 const char *toString(AdaptivePolicy policy);
+const char *toString(LogLevel level);
 
 } /* namespace wcam */

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "config/IceServers.h"
@@ -43,44 +44,6 @@ constexpr IntRange kAdaptiveInterval{ 1, 60, false, "seconds" };
 constexpr IntRange kCpuPercent{ 1, 100, false, "percent" };
 constexpr IntRange kTemperature{ 30, 110, false, "degrees Celsius" };
 
-constexpr Choice<SourceKind> kSources[] = {
-	{ "auto", SourceKind::Auto },
-	{ "libcamera", SourceKind::Libcamera },
-	{ "v4l2", SourceKind::V4l2 },
-	{ "test", SourceKind::Test },
-};
-
-constexpr Choice<EncoderKind> kEncoders[] = {
-	{ "auto", EncoderKind::Auto },
-	{ "v4l2", EncoderKind::V4l2 },
-	{ "x264", EncoderKind::X264 },
-	{ "openh264", EncoderKind::OpenH264 },
-};
-
-constexpr Choice<H264Profile> kProfiles[] = {
-	{ "baseline", H264Profile::Baseline },
-	{ "main", H264Profile::Main },
-	{ "high", H264Profile::High },
-};
-
-constexpr Choice<LogLevel> kLogLevels[] = {
-	{ "debug", LogLevel::Debug },
-	{ "info", LogLevel::Info },
-	{ "warning", LogLevel::Warning },
-	{ "error", LogLevel::Error },
-};
-
-constexpr Choice<AdaptivePolicy> kAdaptivePolicies[] = {
-	{ "weakest", AdaptivePolicy::Weakest },
-	{ "median", AdaptivePolicy::Median },
-	{ "fixed", AdaptivePolicy::Fixed },
-};
-
-constexpr Choice<FrameDropStrategy> kDropStrategies[] = {
-	{ "latest", FrameDropStrategy::Latest },
-	{ "none", FrameDropStrategy::None },
-};
-
 /* --- Printing a member as config.ini spells it. --- */
 
 std::string format(int value) { return std::to_string(value); }
@@ -88,17 +51,11 @@ std::string format(bool value) { return value ? "true" : "false"; }
 std::string format(const std::string &value) { return value; }
 std::string format(const std::vector<std::string> &value) { return join(value, ", "); }
 std::string format(const std::vector<IceServer> &value) { return formatIceServers(value); }
-std::string format(SourceKind value) { return toString(value); }
-std::string format(EncoderKind value) { return toString(value); }
-std::string format(H264Profile value) { return toString(value); }
-std::string format(FrameDropStrategy value) { return toString(value); }
-std::string format(AdaptivePolicy value) { return toString(value); }
-std::string format(LogLevel value)
+template<typename T>
+	requires std::is_enum_v<T>
+std::string format(T value)
 {
-	for (const Choice<LogLevel> &choice : kLogLevels)
-		if (choice.value == value)
-			return choice.name;
-	return "unknown";
+	return toString(value);
 }
 
 /* --- Parsers as callables of (Field &, text) -> optional<T>. --- */

@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "config/Config.h"
 #include "config/Field.h"
 #include "config/TextUtil.h"
 
@@ -41,12 +42,6 @@ std::optional<std::string> parseAbsolutePath(Field &field, const std::string &va
 std::optional<std::string> parseReadableFile(Field &field, const std::string &value, const char *what);
 std::optional<std::vector<std::string>> parseTokens(Field &field, const std::string &value);
 std::optional<std::vector<std::string>> parseOrigins(Field &field, const std::string &value);
-
-template<typename T>
-struct Choice {
-	const char *name;
-	T value;
-};
 
 template<typename T, size_t N>
 std::optional<T> parseChoice(Field &field, const std::string &value, const char *what,
