@@ -5,8 +5,6 @@
  */
 #include "pipeline/Platform.h"
 
-#include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fcntl.h>
@@ -18,6 +16,7 @@
 #include <gst/gst.h>
 
 #include "core/GlibPtr.h"
+#include "pipeline/V4l2Node.h"
 
 namespace wcam {
 
@@ -67,18 +66,14 @@ void collectCameras(GList *devices, bool checkFactory, std::vector<std::string> 
 	}
 }
 
-bool isVideoNode(const std::string &name, unsigned long &index)
+bool isVideoNode(const std::string &name)
 {
-	if (name.rfind("video", 0) != 0 || name.size() == 5)
-		return false;
-
-	const char *digits = name.c_str() + 5;
-	char *end = nullptr;
-	index = std::strtoul(digits, &end, 10);
-	return *digits >= '0' && *digits <= '9' && end && *end == '\0';
+	return name.size() > 5 && name.rfind("video", 0) == 0 &&
+	       name.find_first_not_of("0123456789", 5) == std::string::npos;
 }
 
-bool isCaptureDevice(const std::string &path)
+/* The node's VIDIOC_QUERYCAP answer; false when it has none. */
+bool queryNode(const std::string &path, V4l2Node &node)
 {
 	int fd = ::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
@@ -91,15 +86,18 @@ bool isCaptureDevice(const std::string &path)
 	if (ret < 0)
 		return false;
 
-	/* device_caps describes this node; capabilities the whole device. */
-	uint32_t caps = (cap.capabilities & V4L2_CAP_DEVICE_CAPS) ? cap.device_caps
-								  : cap.capabilities;
-
-	/* Memory-to-memory nodes are codecs (the Pi's encoder), not cameras. */
-	if (caps & (V4L2_CAP_VIDEO_M2M | V4L2_CAP_VIDEO_M2M_MPLANE))
-		return false;
-
-	return caps & (V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_VIDEO_CAPTURE_MPLANE);
+	/* The kernel NUL-terminates these; strnlen guards against one that does not. */
+	auto text = [](const __u8 *field, size_t size) {
+		const char *chars = reinterpret_cast<const char *>(field);
+		return std::string(chars, strnlen(chars, size));
+	};
+	node.path = path;
+	node.driver = text(cap.driver, sizeof(cap.driver));
+	node.card = text(cap.card, sizeof(cap.card));
+	node.busInfo = text(cap.bus_info, sizeof(cap.bus_info));
+	node.capabilities = cap.capabilities;
+	node.deviceCaps = cap.device_caps;
+	return true;
 }
 
 } /* namespace */
@@ -140,7 +138,7 @@ std::vector<std::string> SystemPlatform::libcameraCameras() const
 
 std::vector<std::string> SystemPlatform::v4l2CaptureDevices() const
 {
-	std::vector<std::pair<unsigned long, std::string>> nodes;
+	std::vector<V4l2Node> nodes;
 
 	std::error_code ec;
 	std::filesystem::directory_iterator dir("/dev", ec);
@@ -150,21 +148,17 @@ std::vector<std::string> SystemPlatform::v4l2CaptureDevices() const
 	/* increment(ec) rather than ++, which would throw. */
 	for (; !ec && dir != std::filesystem::directory_iterator(); dir.increment(ec)) {
 		std::string name = dir->path().filename().string();
-		unsigned long index;
-		if (!isVideoNode(name, index))
+		if (!isVideoNode(name))
 			continue;
 
-		std::string path = "/dev/" + name;
-		if (isCaptureDevice(path))
-			nodes.emplace_back(index, std::move(path));
+		V4l2Node node;
+		if (queryNode("/dev/" + name, node))
+			nodes.push_back(std::move(node));
 	}
 
-	/* Numeric order, so /dev/video2 comes before /dev/video10. */
-	std::sort(nodes.begin(), nodes.end());
-
 	std::vector<std::string> devices;
-	for (auto &node : nodes)
-		devices.push_back(std::move(node.second));
+	for (const V4l2Node &node : chooseCaptureNodes(nodes))
+		devices.push_back(node.path);
 	return devices;
 }
 
