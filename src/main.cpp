@@ -76,6 +76,38 @@ std::string securitySummary(const SecurityConfig &security)
 	       " WHEP token(s), " + std::to_string(security.allowedOrigins.size()) + " allowed origin(s), " + scheme;
 }
 
+/*
+ * What --check-config shows of the hardware, for webrtc-camera-status: the
+ * cameras libcamera sees, every V4L2 node and whether it can be a camera
+ * (with why not), and the node the hardware encoder opens.
+ */
+void printDevices(const Platform &platform)
+{
+	if (!platform.hasElement("libcamerasrc")) {
+		printf("libcamera: libcamerasrc not installed (apt install gstreamer1.0-libcamera)\n");
+	} else {
+		std::vector<std::string> cameras = platform.libcameraCameras();
+		if (cameras.empty())
+			printf("libcamera: no camera found\n");
+		for (const std::string &camera : cameras)
+			printf("libcamera: %s\n", camera.c_str());
+	}
+
+	std::vector<V4l2Node> nodes = queryV4l2Nodes();
+	if (nodes.empty())
+		printf("v4l2: no /dev/video* node\n");
+	for (const V4l2Node &node : nodes) {
+		std::string why = whyNotCamera(node);
+		printf("v4l2: %s: %s\n", describe(node).c_str(),
+		       why.empty() ? "capture device" : ("not a camera, " + why).c_str());
+	}
+
+	std::string encoder = v4l2EncoderDevice();
+	printf("encoder-device: %s\n",
+	       encoder.empty() ? "none (no v4l2h264enc: a Pi 5, or not a Pi; x264 encodes in software)"
+			       : encoder.c_str());
+}
+
 /* Connections and viewers are bounded by descriptors: take what we may. */
 void raiseDescriptorLimit()
 {
@@ -192,6 +224,7 @@ int main(int argc, char *argv[])
 			printf("source: %s (%s)\n", description.source.kind.c_str(), description.source.reason.c_str());
 			printf("encoder: %s (%s)\n", description.encoder.kind.c_str(), description.encoder.reason.c_str());
 			printf("security: %s\n", securitySummary(config.security).c_str());
+			printDevices(platform);
 		}
 		if (!description.error.empty()) {
 			fprintf(stderr, "webrtc-camera: %s\n", description.error.c_str());

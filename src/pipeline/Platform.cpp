@@ -5,6 +5,8 @@
  */
 #include "pipeline/Platform.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fcntl.h>
@@ -138,6 +140,14 @@ std::vector<std::string> SystemPlatform::libcameraCameras() const
 
 std::vector<std::string> SystemPlatform::v4l2CaptureDevices() const
 {
+	std::vector<std::string> devices;
+	for (const V4l2Node &node : chooseCaptureNodes(queryV4l2Nodes()))
+		devices.push_back(node.path);
+	return devices;
+}
+
+std::vector<V4l2Node> queryV4l2Nodes()
+{
 	std::vector<V4l2Node> nodes;
 
 	std::error_code ec;
@@ -156,10 +166,21 @@ std::vector<std::string> SystemPlatform::v4l2CaptureDevices() const
 			nodes.push_back(std::move(node));
 	}
 
-	std::vector<std::string> devices;
-	for (const V4l2Node &node : chooseCaptureNodes(nodes))
-		devices.push_back(node.path);
-	return devices;
+	std::sort(nodes.begin(), nodes.end(), [](const V4l2Node &a, const V4l2Node &b) {
+		return std::strtoul(a.path.c_str() + 10, nullptr, 10) <
+		       std::strtoul(b.path.c_str() + 10, nullptr, 10);
+	});
+	return nodes;
+}
+
+std::string v4l2EncoderDevice()
+{
+	GstPtr<GstElement> encoder = GstPtr<GstElement>::retain(gst_element_factory_make("v4l2h264enc", nullptr));
+	if (!encoder)
+		return {};
+	g_autofree gchar *device = nullptr;
+	g_object_get(encoder.get(), "device", &device, nullptr);
+	return device ? device : "";
 }
 
 } /* namespace wcam */

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "pipeline/V4l2Node.h"
+
 namespace wcam {
 
 class Platform
@@ -34,5 +36,11 @@ public:
 	std::vector<std::string> libcameraCameras() const override;
 	std::vector<std::string> v4l2CaptureDevices() const override;
 };
+
+/* Every /dev/video* node with its VIDIOC_QUERYCAP answer, numeric order. */
+std::vector<V4l2Node> queryV4l2Nodes();
+
+/* The device v4l2h264enc opens ("" without that element). */
+std::string v4l2EncoderDevice();
 
 } /* namespace wcam */

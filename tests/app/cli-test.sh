@@ -30,6 +30,9 @@ INI
 out=$("$bin" --config "$tmp/good.ini" --check-config 2>&1) && pass "--check-config accepts a good file" || fail "--check-config refused a good file: $out"
 grep -q "^pipeline: videotestsrc is-live=true" <<<"$out" && pass "--check-config prints the pipeline" || fail "no pipeline line: $out"
 grep -q "framerate=15/1" <<<"$out" && pass "config values reach the pipeline" || fail "fps not applied: $out"
+# What webrtc-camera-status shows of the hardware: one line per kind, whatever this machine has.
+grep -q "^libcamera: " <<<"$out" && grep -q "^v4l2: " <<<"$out" && grep -q "^encoder-device: " <<<"$out" \
+  && pass "--check-config lists cameras, V4L2 nodes and the encoder device" || fail "no hardware lines: $out"
 
 out=$(CAMERA_WIDTH=800 CAMERA_HEIGHT=600 "$bin" --config "$tmp/good.ini" --print-pipeline 2>&1)
 grep -q "width=800,height=600" <<<"$out" && pass "environment overrides the file" || fail "env override missing: $out"
