@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "server/PrometheusText.h"
@@ -35,20 +36,24 @@ std::string buildMetricsText(const StatsInputs &in, const SnapshotFigures &snaps
 	out.family("webrtc_camera_uptime_seconds", Type::Gauge, "Seconds since the server started.");
 	out.sample(in.uptimeSeconds);
 
-	/* Viewers by kind: counts and what they were sent, those that left included. */
+	/*
+	 * Viewers by kind label: counts and what they were sent, those that
+	 * left included. Every kind is listed, with 0 when none is there; a
+	 * kind served outside ViewerManager adds its row to `kinds` here.
+	 */
 	struct PerKind {
 		double viewers = 0;
 		double bytes = 0;
 		double packets = 0;
 	};
-	std::map<Viewer::Kind, PerKind> kinds;
+	std::map<std::string, PerKind> kinds;
 	for (Viewer::Kind kind : Viewer::kKinds) {
 		ViewerManager::SentTotals departed = in.viewers.departedSent(kind);
-		kinds[kind] = { 0, double(departed.bytes), double(departed.packets) };
+		kinds[Viewer::toString(kind)] = { 0, double(departed.bytes), double(departed.packets) };
 	}
 	std::vector<double> rtt, loss, jitter;
 	in.viewers.forEach([&](const Viewer &viewer) {
-		PerKind &k = kinds[viewer.kind()];
+		PerKind &k = kinds[Viewer::toString(viewer.kind())];
 		const ViewerRtcStats &rtc = viewer.rtcStats();
 		k.viewers++;
 		k.bytes += double(rtc.bytesSent);
@@ -61,18 +66,18 @@ std::string buildMetricsText(const StatsInputs &in, const SnapshotFigures &snaps
 			jitter.push_back(rtc.jitter);
 		}
 	});
-	out.family("webrtc_camera_viewers", Type::Gauge, "Viewers now, connecting ones included, by signaling kind.");
-	for (Viewer::Kind kind : Viewer::kKinds)
-		out.sample(kinds[kind].viewers, { { "kind", Viewer::toString(kind) } });
+	out.family("webrtc_camera_viewers", Type::Gauge, "Viewers now, connecting ones included, by kind.");
+	for (const auto &[kind, figures] : kinds)
+		out.sample(figures.viewers, { { "kind", kind } });
 	out.family("webrtc_camera_viewers_max", Type::Gauge, "[network] max_viewers.");
 	out.sample(in.viewers.maxViewers());
 	out.family("webrtc_camera_sent_bytes_total", Type::Counter,
 		   "Bytes sent to viewers (RTP, as webrtcbin counts them at each stats interval), by kind.");
-	for (Viewer::Kind kind : Viewer::kKinds)
-		out.sample(kinds[kind].bytes, { { "kind", Viewer::toString(kind) } });
+	for (const auto &[kind, figures] : kinds)
+		out.sample(figures.bytes, { { "kind", kind } });
 	out.family("webrtc_camera_sent_packets_total", Type::Counter, "RTP packets sent to viewers, by kind.");
-	for (Viewer::Kind kind : Viewer::kKinds)
-		out.sample(kinds[kind].packets, { { "kind", Viewer::toString(kind) } });
+	for (const auto &[kind, figures] : kinds)
+		out.sample(figures.packets, { { "kind", kind } });
 	out.family("webrtc_camera_viewer_rtt_seconds", Type::Summary,
 		   "Round-trip time of the connected viewers' latest RTCP report, across viewers.");
 	out.summary(rtt);

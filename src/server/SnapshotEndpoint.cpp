@@ -16,7 +16,6 @@ namespace {
 
 /* A JPEG encode of one picture takes milliseconds; this only bounds a stuck one. */
 constexpr GstClockTime kEncodeTimeout = 5 * GST_SECOND;
-constexpr int kJpegQuality = 85;
 
 void setText(SoupServerMessage *message, guint status, const std::string &text)
 {
