@@ -14,7 +14,7 @@
 #include "pipeline/DtlsIdentity.h"
 #include "pipeline/EncoderControl.h"
 #include "pipeline/LatencyStamp.h"
-#include "server/StatsReport.h"
+#include "server/MetricsReport.h"
 
 namespace wcam {
 
@@ -29,6 +29,8 @@ constexpr int64_t kHttpGraceUs = 10 * G_USEC_PER_SEC;
 constexpr int64_t kRecoveryGraceUs = 10 * G_USEC_PER_SEC;
 /* The stats clock without an adaptive controller to set its pace. */
 constexpr guint kStatsPeriodMs = 2000;
+/* A snapshot waits this long for a decoded picture: a forced keyframe comes within 150 ms. */
+constexpr int64_t kSnapshotTimeoutUs = 5 * G_USEC_PER_SEC;
 
 /* The connected viewers' latest figures, as the controller takes them. */
 std::vector<ViewerSample> viewerSamples(const ViewerManager &viewers)
@@ -60,9 +62,12 @@ Application::~Application()
 	selfCheck_.reset();
 	if (readySent_)
 		systemdNotify("STOPPING=1");
+	/* Waiting snapshot requests are answered while the server still runs. */
+	snapshot_.reset();
 	/* Viewers leave before the pipeline they are part of stops. */
 	http_.reset();
 	viewers_.reset();
+	grabber_.reset();
 	pipeline_.reset();
 }
 
@@ -95,6 +100,13 @@ bool Application::start(std::string &error)
 	};
 	callbacks.firstFrame = [this]() { announceReady(); };
 	callbacks.branchError = [this](const std::string &branch, const std::string &message) {
+		if (branch.rfind(FrameGrabber::kBranchPrefix, 0) == 0) {
+			postToMain(lifetime_, [this, branch, message]() {
+				if (grabber_)
+					grabber_->branchFailed(branch, message);
+			});
+			return;
+		}
 		/* "viewer-<id>": only that viewer goes. */
 		std::string id = branch.substr(strlen("viewer-"));
 		postToMain(lifetime_, [this, id, message]() { viewers_->end(id, "error: " + message); });
@@ -104,9 +116,13 @@ bool Application::start(std::string &error)
 		return false;
 
 	viewers_ = std::make_unique<ViewerManager>(*pipeline_, config_, std::move(dtlsPem));
+	grabber_ = std::make_unique<FrameGrabber>(*pipeline_, kSnapshotTimeoutUs);
+	snapshot_ = std::make_unique<SnapshotEndpoint>(*grabber_, config_.snapshot);
 	HttpServer::Handlers handlers;
 	handlers.unhealthy = [this]() { return pipeline_->problem(); };
 	handlers.statsJson = [this]() { return statsJson(); };
+	handlers.metricsText = [this]() { return metricsText(); };
+	handlers.snapshot = [this](SoupServerMessage *message, GHashTable *query) { snapshot_->handle(message, query); };
 	http_ = std::make_unique<HttpServer>(config_, *viewers_, handlers);
 	if (!http_->start(error))
 		return false;
@@ -291,6 +307,7 @@ void Application::reload()
 	/* [network] limits and ICE, [security] users, tokens, origins: from the next request. */
 	viewers_->applyConfig(config_);
 	http_->applyConfig(config_);
+	snapshot_->applyConfig(config_.snapshot);
 
 	auto list = [](const std::vector<std::string> &keys) {
 		std::string text;
@@ -307,15 +324,25 @@ void Application::reload()
 	systemdNotify("READY=1");
 }
 
+StatsInputs Application::statsInputs()
+{
+	if (adaptive_)
+		adaptiveStatus_ = adaptive_->status();
+	return StatsInputs{ *pipeline_, *viewers_, hostSample_,
+			    (g_get_monotonic_time() - startedUs_) / 1e6, config_.debug.latencyStamp,
+			    adaptive_ ? &adaptiveStatus_ : nullptr, http_->connections(), watchdogProblem() };
+}
+
 std::string Application::statsJson()
 {
-	AdaptiveStatus adaptive;
-	if (adaptive_)
-		adaptive = adaptive_->status();
-	StatsInputs inputs{ *pipeline_, *viewers_, hostSample_,
-			    (g_get_monotonic_time() - startedUs_) / 1e6, config_.debug.latencyStamp,
-			    adaptive_ ? &adaptive : nullptr, http_->connections(), watchdogProblem() };
-	return buildStatsJson(inputs);
+	return buildStatsJson(statsInputs());
+}
+
+std::string Application::metricsText()
+{
+	SnapshotEndpoint::Counters counters = snapshot_->counters();
+	SnapshotFigures snapshot{ counters.requests, snapshot_->grabs(), counters.encodes, counters.failures };
+	return buildMetricsText(statsInputs(), snapshot);
 }
 
 void Application::quit(int exitCode)

@@ -12,11 +12,14 @@
 #include "adaptive/AdaptiveController.h"
 #include "config/Config.h"
 #include "core/GlibPtr.h"
+#include "pipeline/FrameGrabber.h"
 #include "pipeline/Platform.h"
 #include "pipeline/StreamPipeline.h"
 #include "pipeline/ViewerWarmUp.h"
 #include "server/HttpServer.h"
 #include "server/SelfCheck.h"
+#include "server/SnapshotEndpoint.h"
+#include "server/StatsReport.h"
 #include "server/ViewerManager.h"
 #include "system/HostStats.h"
 
@@ -59,6 +62,11 @@ public:
 
 	/* The /stats document. */
 	std::string statsJson();
+	/* The /metrics document: the same figures. */
+	std::string metricsText();
+	/* Null when the pipeline has not started. */
+	SnapshotEndpoint *snapshot() { return snapshot_.get(); }
+	FrameGrabber *frameGrabber() { return grabber_.get(); }
 
 private:
 	AdaptiveLimits adaptiveLimits(const Config &config) const;
@@ -66,12 +74,16 @@ private:
 	void notifySystemd();
 	void trimMemory();
 	void sampleStats();
+	StatsInputs statsInputs();
 
 	Config config_;
 	PipelineDescription description_;
 	std::unique_ptr<ViewerWarmUp> warmUp_;
 	std::unique_ptr<StreamPipeline> pipeline_;
 	std::unique_ptr<ViewerManager> viewers_;
+	std::unique_ptr<FrameGrabber> grabber_;
+	std::unique_ptr<SnapshotEndpoint> snapshot_;
+	AdaptiveStatus adaptiveStatus_; /* statsInputs() points at it */
 	std::unique_ptr<HttpServer> http_;
 	std::unique_ptr<AdaptiveController> adaptive_;
 	std::unique_ptr<SelfCheck> selfCheck_;

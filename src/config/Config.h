@@ -101,6 +101,13 @@ struct AdaptiveConfig {
 	bool operator==(const AdaptiveConfig &) const = default;
 };
 
+struct SnapshotConfig {
+	bool enabled = true;
+	int interval = 5; /* seconds: at most one picture decoded per interval */
+
+	bool operator==(const SnapshotConfig &) const = default;
+};
+
 struct DebugConfig {
 	bool latencyStamp = false;
 	LogLevel logLevel = LogLevel::Info;
@@ -147,6 +154,7 @@ struct Config {
 	PipelineOverrides pipeline;
 	DebugConfig debug;
 	AdaptiveConfig adaptive;
+	SnapshotConfig snapshot;
 	SecurityConfig security;
 	ServerPaths paths;
 };

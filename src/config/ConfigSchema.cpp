@@ -43,6 +43,7 @@ constexpr IntRange kRequestTimeout{ 1, 300, false, "seconds" };
 constexpr IntRange kAdaptiveInterval{ 1, 60, false, "seconds" };
 constexpr IntRange kCpuPercent{ 1, 100, false, "percent" };
 constexpr IntRange kTemperature{ 30, 110, false, "degrees Celsius" };
+constexpr IntRange kSnapshotInterval{ 1, 3600, false, "seconds" };
 
 /* --- Printing a member as config.ini spells it. --- */
 
@@ -330,6 +331,17 @@ std::vector<ConfigKey> buildKeys()
 		"median: half the viewers get all they can take, the others drop frames.\n"
 		"fixed: the bitrate stays at encoding.bitrate; CPU and heat steps apply.",
 		bind<&Config::adaptive, &AdaptiveConfig::policy>(oneOf("policy", kAdaptivePolicies))));
+
+	add(key("snapshot", "enabled", R::Live, "true or false",
+		"GET /snapshot.jpg[?width=N]: a JPEG of the current picture (Home\n"
+		"Assistant's generic camera, dashboards), decoded from the one encoded\n"
+		"stream only while a request waits. true or false.",
+		bind<&Config::snapshot, &SnapshotConfig::enabled>(parseBool)));
+	add(key("snapshot", "interval", R::Live, "1..3600 seconds",
+		"Seconds, 1..3600: at most one picture is decoded per interval (each one\n"
+		"asks the encoder for a keyframe); requests within it get the same\n"
+		"picture, and Cache-Control lets caches keep it as long.",
+		bind<&Config::snapshot, &SnapshotConfig::interval>(intIn(kSnapshotInterval))));
 
 	add(key("debug", "latency_stamp", R::Restart, "true or false",
 		"Draw a machine-readable timestamp into each frame to measure\n"

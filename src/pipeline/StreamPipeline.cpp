@@ -42,12 +42,12 @@ bool isInside(GstObject *object, GstElement *container)
 	return false;
 }
 
-/* Name of the viewer bin ("viewer-...") an object lives in, if any. */
+/* Name of the branch bin ("viewer-...", FrameGrabber's "snapshot-...") an object lives in, if any. */
 std::string branchOf(GstObject *object)
 {
 	for (GstObject *o = object; o; o = GST_OBJECT_PARENT(o)) {
 		const char *name = GST_OBJECT_NAME(o);
-		if (name && g_str_has_prefix(name, "viewer-"))
+		if (name && (g_str_has_prefix(name, "viewer-") || g_str_has_prefix(name, "snapshot-")))
 			return name;
 	}
 	return {};

@@ -6,6 +6,7 @@
 
 #include "core/Log.h"
 #include "core/TlsFiles.h"
+#include "server/PrometheusText.h"
 #if !SOUP_CHECK_VERSION(3, 8, 0)
 #include "server/WebSocketLimiter.h"
 #endif
@@ -265,7 +266,7 @@ void HttpServer::refuseBody(SoupServerMessage *message, const std::string &why)
 }
 
 void HttpServer::onRequest(SoupServer *, SoupServerMessage *message, const char *path,
-			   GHashTable *, gpointer data)
+			   GHashTable *query, gpointer data)
 {
 	auto *self = static_cast<HttpServer *>(data);
 	GST_DEBUG("%s %s from %s", soup_server_message_get_method(message), path,
@@ -275,6 +276,12 @@ void HttpServer::onRequest(SoupServer *, SoupServerMessage *message, const char 
 		self->serveHealth(message);
 	} else if (!strcmp(path, "/stats")) {
 		self->serveStats(message);
+	} else if (!strcmp(path, "/metrics")) {
+		self->serveMetrics(message);
+	} else if (!strcmp(path, "/snapshot.jpg") && self->handlers_.snapshot) {
+		/* Like /stats: credentials, Host and CORS for listed origins only. */
+		self->access_.addCors(message, nullptr);
+		self->handlers_.snapshot(message, query);
 	} else if (!strcmp(path, WhepEndpoint::kPath) ||
 		   g_str_has_prefix(path, "/whep/")) {
 		self->whep_.handle(message, path);
@@ -300,6 +307,15 @@ void HttpServer::serveStats(SoupServerMessage *message)
 	soup_server_message_set_status(message, SOUP_STATUS_OK, nullptr);
 	soup_server_message_set_response(message, "application/json", SOUP_MEMORY_COPY,
 					 json.c_str(), json.size());
+}
+
+void HttpServer::serveMetrics(SoupServerMessage *message)
+{
+	std::string text = handlers_.metricsText ? handlers_.metricsText() : std::string();
+	access_.addCors(message, nullptr);
+	soup_server_message_set_status(message, SOUP_STATUS_OK, nullptr);
+	soup_server_message_set_response(message, PrometheusText::kContentType, SOUP_MEMORY_COPY, text.c_str(),
+					 text.size());
 }
 
 void HttpServer::serveFile(SoupServerMessage *message, const char *path)

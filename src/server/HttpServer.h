@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The libsoup 3 server: the viewer page (GET /), the /ws signaling
- * websocket, WHEP, /health and /stats. Main thread only.
+ * websocket, WHEP, /health, /stats, /metrics and /snapshot.jpg. Main
+ * thread only.
  */
 #pragma once
 
@@ -32,6 +33,9 @@ public:
 		/* Empty while frames are flowing, else why not (for the 503). */
 		std::function<std::string()> unhealthy;
 		std::function<std::string()> statsJson; /* the /stats document */
+		std::function<std::string()> metricsText; /* the /metrics document */
+		/* GET /snapshot.jpg (SnapshotEndpoint): answers, or pauses the message until it can. */
+		std::function<void(SoupServerMessage *, GHashTable *query)> snapshot;
 	};
 
 	HttpServer(const Config &config, ViewerManager &viewers, Handlers handlers);
@@ -74,6 +78,7 @@ private:
 	void serveFile(SoupServerMessage *message, const char *path);
 	void serveHealth(SoupServerMessage *message);
 	void serveStats(SoupServerMessage *message);
+	void serveMetrics(SoupServerMessage *message);
 
 	/* A copy: the caller's Config changes under a reload. */
 	Config config_;

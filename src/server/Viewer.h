@@ -23,6 +23,8 @@ class Viewer : private ViewerObserver
 {
 public:
 	enum class Kind { WebSocket, Whep };
+	/* Every kind, in the order /metrics lists them: a new kind goes here too. */
+	static constexpr Kind kKinds[] = { Kind::WebSocket, Kind::Whep };
 	enum class State { New, Negotiating, Connecting, Connected, Disconnected, Failed };
 
 	/*

@@ -106,6 +106,9 @@ void ViewerManager::remove(const std::string &id, const std::string &reason)
 	std::unique_ptr<Viewer> viewer = std::move(it->second.viewer);
 	viewers_.erase(it);
 	departures_++;
+	SentTotals &sent = departedSent_[viewer->kind()];
+	sent.bytes += viewer->rtcStats().bytesSent;
+	sent.packets += viewer->rtcStats().packetsSent;
 	double seconds = (clock_() - viewer->createdUs()) / 1e6;
 	logInfo("viewer " + id + " left: " + reason,
 		{ { "VIEWER_ID", id }, { "REMOTE_ADDR", viewer->remote() },

@@ -61,6 +61,16 @@ public:
 	size_t count() const { return viewers_.size(); }
 	/* Viewers removed since start. */
 	uint64_t departures() const { return departures_; }
+	/* What the viewers of `kind` that left had sent (their last figures): counters never go down. */
+	struct SentTotals {
+		uint64_t bytes = 0;
+		uint64_t packets = 0;
+	};
+	SentTotals departedSent(Viewer::Kind kind) const
+	{
+		auto it = departedSent_.find(kind);
+		return it == departedSent_.end() ? SentTotals{} : it->second;
+	}
 	int maxViewers() const { return maxViewers_; }
 
 	void forEach(const std::function<void(const Viewer &)> &fn) const;
@@ -92,6 +102,7 @@ private:
 	};
 	std::map<std::string, Entry> viewers_;
 	uint64_t departures_ = 0;
+	std::map<Viewer::Kind, SentTotals> departedSent_;
 	SourceGuard ticker_;
 	Lifetime lifetime_;
 };

@@ -181,6 +181,7 @@ TEST_CASE("the live keys", "[config]")
 		"adaptive.max_bitrate",	     "adaptive.cpu_high",
 		"adaptive.cpu_low",	     "adaptive.temp_high",
 		"adaptive.temp_low",	     "adaptive.policy",
+		"snapshot.enabled",	     "snapshot.interval",
 		"debug.log_level",
 	};
 	std::vector<std::string> actual;

@@ -296,7 +296,7 @@ TEST_CASE("with users, nothing but /health is served without credentials", "[int
 
 	SECTION("the page, /stats and the websocket: HTTP Basic")
 	{
-		for (const char *path : { "/", "/js/main.js", "/stats" }) {
+		for (const char *path : { "/", "/js/main.js", "/stats", "/metrics", "/snapshot.jpg" }) {
 			INFO(path);
 			Reply none = ask([&] { return request(port, get(port, path)); });
 			CHECK(none.status == 401);
