@@ -154,8 +154,13 @@ void logMessage(LogLevel level, const std::string &message, const LogFields &fie
 	 */
 	logFields.push_back({ "PRIORITY", syslogPriority(level), -1 });
 	logFields.push_back({ "MESSAGE", message.c_str(), -1 });
-	/* For "journalctl -t webrtc-camera"; GLib's journald writer sets none. */
-	logFields.push_back({ "SYSLOG_IDENTIFIER", kDomain, -1 });
+	/*
+	 * For "journalctl -t"; GLib's journald writer sets none. argv[0]'s
+	 * name, as syslog(3) does: webrtc-camera@NAME.service runs us as
+	 * webrtc-camera-NAME, its SyslogIdentifier= for stderr's lines too.
+	 */
+	const char *identifier = g_get_prgname();
+	logFields.push_back({ "SYSLOG_IDENTIFIER", identifier && *identifier ? identifier : kDomain, -1 });
 	logFields.push_back({ "GLIB_DOMAIN", kDomain, -1 });
 	for (const auto &[key, value] : fields)
 		logFields.push_back({ key.c_str(), value.c_str(), -1 });

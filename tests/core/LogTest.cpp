@@ -37,6 +37,8 @@ TEST_CASE("messages carry a syslog PRIORITY, an identifier and their fields", "[
 {
 	/* Instead of setupLogging's writer: GLib takes one writer per process. */
 	g_log_set_writer_func(recordingWriter, nullptr, nullptr);
+	/* What GOptionContext sets from argv[0] "/usr/bin/webrtc-camera". */
+	g_set_prgname("webrtc-camera");
 
 	logDebug("d");
 	logInfo("viewer v1 joined", { { "VIEWER_ID", "v1" }, { "REMOTE_ADDR", "10.0.0.2" } });
@@ -54,6 +56,18 @@ TEST_CASE("messages carry a syslog PRIORITY, an identifier and their fields", "[
 	CHECK(gRecords[1]["MESSAGE"] == "viewer v1 joined");
 	CHECK(gRecords[1]["VIEWER_ID"] == "v1");
 	CHECK(gRecords[1]["REMOTE_ADDR"] == "10.0.0.2");
+}
+
+TEST_CASE("the identifier is the program's name: one per instance of the template unit", "[log]")
+{
+	/* What GOptionContext sets from argv[0] "webrtc-camera-front" (ExecStart=@...). */
+	g_set_prgname("webrtc-camera-front");
+	gRecords.clear();
+	logInfo("i");
+	g_set_prgname("webrtc-camera");
+	REQUIRE(gRecords.size() == 1);
+	CHECK(gRecords[0]["SYSLOG_IDENTIFIER"] == "webrtc-camera-front");
+	CHECK(gRecords[0]["GLIB_DOMAIN"] == "webrtc-camera");
 }
 
 TEST_CASE("the level changes while running; --verbose keeps debug", "[log]")

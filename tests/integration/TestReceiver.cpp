@@ -5,6 +5,7 @@
 #include <map>
 
 #include <gst/sdp/sdp.h>
+#include <gst/video/video.h>
 #include <gst/webrtc/webrtc.h>
 #include <json-glib/json-glib.h>
 
@@ -24,6 +25,30 @@ void post(const TestReceiver *receiver, std::function<void()> work)
 		if (!weak.expired())
 			work();
 	});
+}
+
+/* streaming thread: the centre pixel of a planar YUV frame as 0xYYUUVV, or -1. */
+int32_t centrePixel(GstPad *pad, GstBuffer *buffer)
+{
+	GstCaps *caps = gst_pad_get_current_caps(pad);
+	GstVideoInfo info;
+	bool ok = caps && gst_video_info_from_caps(&info, caps) && GST_VIDEO_INFO_IS_YUV(&info) &&
+		  GST_VIDEO_INFO_N_PLANES(&info) == 3;
+	if (caps)
+		gst_caps_unref(caps);
+	GstVideoFrame frame;
+	if (!ok || !gst_video_frame_map(&frame, &info, buffer, GST_MAP_READ))
+		return -1;
+	int32_t yuv = 0;
+	for (guint c = 0; c < 3; c++) {
+		int x = GST_VIDEO_FORMAT_INFO_SCALE_WIDTH(info.finfo, c, GST_VIDEO_INFO_WIDTH(&info) / 2);
+		int y = GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT(info.finfo, c, GST_VIDEO_INFO_HEIGHT(&info) / 2);
+		const guint8 *row = static_cast<const guint8 *>(GST_VIDEO_FRAME_COMP_DATA(&frame, c)) +
+				    y * GST_VIDEO_FRAME_COMP_STRIDE(&frame, c);
+		yuv = (yuv << 8) | row[x * GST_VIDEO_FRAME_COMP_PSTRIDE(&frame, c)];
+	}
+	gst_video_frame_unmap(&frame);
+	return yuv;
 }
 
 /* webrtcbin runs its operations on its own thread: waiting here is fine. */
@@ -156,8 +181,9 @@ void TestReceiver::buildPipeline()
 		gst_object_unref(sink);
 		GstElement *fakesink = gst_bin_get_by_name(GST_BIN(decode), "sink");
 		GstPad *fakesinkPad = gst_element_get_static_pad(fakesink, "sink");
-		gst_pad_add_probe(fakesinkPad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *, GstPadProbeInfo *, gpointer d) {
+		gst_pad_add_probe(fakesinkPad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad *probed, GstPadProbeInfo *info, gpointer d) {
 			auto *receiver = static_cast<TestReceiver *>(d);
+			receiver->centreYuv_ = centrePixel(probed, GST_PAD_PROBE_INFO_BUFFER(info));
 			receiver->frames_++;
 			int64_t now = g_get_monotonic_time();
 			int64_t last = receiver->lastFrameUs_.exchange(now);

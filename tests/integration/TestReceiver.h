@@ -50,6 +50,11 @@ public:
 
 	uint64_t frames() const { return frames_.load(); }
 	/*
+	 * Y, U and V of the centre pixel of the last decoded frame, as
+	 * 0xYYUUVV; -1 before any frame. Tells pictures apart (two cameras).
+	 */
+	int32_t centreYuv() const { return centreYuv_.load(); }
+	/*
 	 * The longest time between two decoded frames since the last call,
 	 * counting the time since the last frame (µs; 0 before any frame).
 	 */
@@ -79,6 +84,7 @@ private:
 	/* Written by the decoder's streaming thread. */
 	std::atomic<int64_t> lastFrameUs_{ 0 };
 	std::atomic<int64_t> maxGapUs_{ 0 };
+	std::atomic<int32_t> centreYuv_{ -1 };
 	std::vector<std::string> errors_;
 	std::vector<std::string> byes_;
 	std::string viewerId_;

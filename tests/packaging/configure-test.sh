@@ -113,6 +113,18 @@ grep -q "^# mine" "$work/existing.ini" || fail "existing file changed without --
 configure existing.ini --source test --force || fail "--force did not replace the file"
 grep -q "^# mine" "$work/existing.ini.bak" || fail "no .bak copy of the replaced file"
 
+# Another camera: --instance names the service webrtc-camera@NAME; a name
+# that cannot be one (NAME.ini, %i) is a usage error.
+if configure front.ini --instance front --source test --port 8081; then
+	[ "$(key "$work/front.ini" network port)" = 8081 ] || fail "front.ini: port not written"
+	grep -q "systemctl enable --now webrtc-camera@front$" "$work/front.ini.log" ||
+		fail "--instance front: no hint to start webrtc-camera@front"
+else
+	fail "wizard failed with --instance"; cat "$work/front.ini.log"
+fi
+"$wizard" --non-interactive --instance a/b --print >"$work/instance.log" 2>&1
+[ $? -eq 2 ] || fail "--instance a/b was accepted"
+
 if [ "$failures" -ne 0 ]; then
 	echo "$failures failure(s)"
 	exit 1

@@ -84,7 +84,8 @@ done
 for path in /etc/webrtc-camera/config.ini /usr/share/webrtc-camera/web/index.html \
 	/usr/share/webrtc-camera/pipelines/pi-zero-w.ini /usr/share/webrtc-camera/pipelines/pi-4.ini \
 	/usr/share/webrtc-camera/pipelines/pi-5.ini /usr/share/webrtc-camera/pipelines/usb-webcam.ini \
-	/lib/systemd/system/webrtc-camera.service /usr/share/man/man1/webrtc-camera.1.gz \
+	/lib/systemd/system/webrtc-camera.service /lib/systemd/system/webrtc-camera@.service \
+	/usr/share/man/man1/webrtc-camera.1.gz \
 	/usr/share/doc/webrtc-camera/copyright; do
 	[ -f "$path" ] || die "$path missing"
 done
@@ -100,7 +101,9 @@ step "webrtc-camera --check-config with the shipped config"
 
 step "systemd-analyze verify"
 unit=/lib/systemd/system/webrtc-camera.service
-systemd-analyze verify "$unit" >"$work/verify.log" 2>&1 || { cat "$work/verify.log"; die "systemd-analyze verify failed"; }
+# The template as an instance (systemd-analyze names it webrtc-camera@i).
+template=/lib/systemd/system/webrtc-camera@.service
+systemd-analyze verify "$unit" "$template" >"$work/verify.log" 2>&1 || { cat "$work/verify.log"; die "systemd-analyze verify failed"; }
 if grep -q "webrtc-camera" "$work/verify.log"; then
 	cat "$work/verify.log"; die "systemd-analyze verify complains about the unit"
 fi
@@ -114,6 +117,12 @@ exposure="$(sed -n 's/.*Overall exposure level for webrtc-camera.service: \([0-9
 awk -v e="$exposure" -v max="$max_exposure" 'BEGIN { exit !(e <= max) }' ||
 	die "exposure $exposure is above $max_exposure"
 echo "exposure $exposure <= $max_exposure"
+systemd-analyze security --offline=true --no-pager "$template" >"$work/security.log" 2>&1 || true
+exposure="$(sed -n 's/.*Overall exposure level for webrtc-camera@[^:]*: \([0-9.]*\).*/\1/p' "$work/security.log")"
+[ -n "$exposure" ] || { cat "$work/security.log"; die "no exposure level for the template"; }
+awk -v e="$exposure" -v max="$max_exposure" 'BEGIN { exit !(e <= max) }' ||
+	die "webrtc-camera@.service: exposure $exposure is above $max_exposure"
+echo "webrtc-camera@.service: exposure $exposure <= $max_exposure"
 
 step "presets from the installed directory"
 cat >"$work/preset.ini" <<'INI'

@@ -14,7 +14,11 @@
 #  5. systemctl stop with a viewer watching ends in < 2 s, the viewer told bye;
 #  6. systemd-analyze security inside the booted system <= 2.0;
 #  7. apt-get purge leaves no file, user or state behind (a login added
-#     with webrtc-camera-configure --add-user included).
+#     with webrtc-camera-configure --add-user included);
+#  8. several cameras: webrtc-camera@a and @b from a.ini and b.ini run beside
+#     webrtc-camera, each on its port with its own picture (red, blue: the
+#     centre pixel a WHEP viewer decodes), state directory, DTLS identity
+#     and journal identifier (journalctl -t webrtc-camera-a).
 #   systemd-test.sh WHEP_PROBE
 # The container's root is kept as a tarball in $WCAM_ROOTFS_CACHE
 # (default /var/cache/webrtc-camera-tests; empty: no cache) for the next run.
@@ -214,6 +218,99 @@ fingerprints="$(in_ct journalctl -u webrtc-camera -o json --no-pager |
 print(len({json.loads(l).get("DTLS_FINGERPRINT") for l in sys.stdin if "DTLS_FINGERPRINT" in l}))')"
 [ "$fingerprints" = 1 ] || die "$fingerprints DTLS fingerprints over 4 starts: the state directory does not persist"
 echo "no plugin rescan, no home directory needed, one DTLS fingerprint over 4 starts"
+
+step "8. several cameras: webrtc-camera@a and webrtc-camera@b beside webrtc-camera"
+# Two test pictures told apart by colour, on their own ports, while the
+# main unit keeps serving 8080 (its state directory is a symlink into
+# private/, which the instances' must not nest in).
+start=$(now_ms)
+for instance in a:8081:red b:8082:blue; do
+	IFS=: read -r name port pattern <<<"$instance"
+	in_ct tee "/etc/webrtc-camera/$name.ini" >/dev/null <<INI
+# systemd-test: camera $name, a $pattern picture.
+[encoding]
+encoder = x264
+bitrate = 200k
+[network]
+port = $port
+ice_addresses = 127.0.0.1
+[pipeline]
+source = videotestsrc is-live=true pattern=$pattern ! video/x-raw,width=160,height=120,framerate=10/1 ! queue
+INI
+done
+in_ct systemctl enable --now webrtc-camera@a webrtc-camera@b >"$work/instances.log" 2>&1 ||
+	{ cat "$work/instances.log"; in_ct journalctl -u 'webrtc-camera@*' --no-pager -n 30; die "systemctl enable --now webrtc-camera@a webrtc-camera@b failed"; }
+instance_prop() { in_ct systemctl show "webrtc-camera@$1" -p "$2" --value; }
+instance_health() { in_ct curl -s -o /dev/null -m 2 -w "%{http_code}" "http://127.0.0.1:$1/health" || true; }
+for instance in a:8081:red b:8082:blue; do
+	IFS=: read -r name port pattern <<<"$instance"
+	state="$(instance_prop "$name" ActiveState)/$(instance_prop "$name" SubState)"
+	[ "$state" = active/running ] || die "webrtc-camera@$name is $state"
+	[ "$(instance_prop "$name" StatusText)" = "streaming on port $port" ] ||
+		die "webrtc-camera@$name status: '$(instance_prop "$name" StatusText)'"
+	[ "$(instance_health "$port")" = 200 ] || die "/health of webrtc-camera@$name on $port: $(instance_health "$port")"
+	# The probe from the host, in the container's network only: it decodes
+	# with the host's avdec_h264 (the container has no gst-libav).
+	nsenter -t "$ct" -n -- "$probe" --centre "$port" 5 20 \
+		>"$work/probe-$name.log" 2>&1 || { cat "$work/probe-$name.log"; die "no video from webrtc-camera@$name"; }
+	read -r y u v < <(sed -n 's/^whep-probe: centre //p' "$work/probe-$name.log")
+	echo "webrtc-camera@$name: port $port, $(grep -o '[0-9]* frame(s) decoded in [0-9.]* s' "$work/probe-$name.log"), centre pixel Y=$y U=$u V=$v"
+	# BT.601: red is Y 81 U 90 V 240, blue Y 41 U 240 V 110.
+	case "$pattern" in
+	red) [ "$v" -gt $((u + 60)) ] || die "webrtc-camera@$name shows no red picture (U $u, V $v)" ;;
+	blue) [ "$u" -gt $((v + 60)) ] || die "webrtc-camera@$name shows no blue picture (U $u, V $v)" ;;
+	esac
+	in_ct test -s "/var/lib/private/webrtc-camera-$name/dtls-identity.pem" ||
+		die "no DTLS identity in webrtc-camera@$name's StateDirectory= (/var/lib/private/webrtc-camera-$name)"
+done
+healthy || die "the main unit's /health is $(health) beside the instances"
+if in_ct cmp -s /var/lib/private/webrtc-camera-a/dtls-identity.pem /var/lib/private/webrtc-camera-b/dtls-identity.pem ||
+	in_ct cmp -s /var/lib/private/webrtc-camera-a/dtls-identity.pem /var/lib/private/webrtc-camera/dtls-identity.pem; then
+	die "two units share one DTLS identity"
+fi
+# Each instance's own lines under its identifier, the server's structured
+# entries (SYSLOG_IDENTIFIER from argv[0]) as well as its stderr's.
+journal_of() { in_ct journalctl -t "$1" -o json --no-pager >"$work/journal-$1.json"; }
+instance_journal() {
+	journal_of webrtc-camera-a && journal_of webrtc-camera-b && journal_of webrtc-camera &&
+		grep -q "first frames encoded; ready" "$work/journal-webrtc-camera-a.json" &&
+		grep -q "first frames encoded; ready" "$work/journal-webrtc-camera-b.json"
+}
+wait_for 5 instance_journal || die "journalctl -t webrtc-camera-a / -b lack the instances' 'ready' lines"
+python3 - "$work" <<'PY' || die "the journal identifiers do not separate the instances"
+import json, sys
+def entries(tag):
+    return [json.loads(l) for l in open(f"{sys.argv[1]}/journal-{tag}.json")]
+for name in "ab":
+    own = entries(f"webrtc-camera-{name}")
+    # Lines logged as a process exits may come without _SYSTEMD_UNIT.
+    units = {e.get("_SYSTEMD_UNIT") for e in own} - {None}
+    if units != {f"webrtc-camera@{name}.service"}:
+        sys.exit(f"journalctl -t webrtc-camera-{name} shows entries of {sorted(map(str, units))}")
+    fingerprints = {e["DTLS_FINGERPRINT"] for e in own if "DTLS_FINGERPRINT" in e}
+    print(f"journalctl -t webrtc-camera-{name}: {len(own)} entries, all from webrtc-camera@{name}.service, "
+          f"DTLS fingerprint {sorted(fingerprints)[0][:23] if fingerprints else None}...")
+    if len(fingerprints) != 1:
+        sys.exit(f"webrtc-camera-{name}: {len(fingerprints)} DTLS fingerprints")
+main = {e.get("_SYSTEMD_UNIT") for e in entries("webrtc-camera")} - {None}
+if main != {"webrtc-camera.service"}:
+    sys.exit(f"journalctl -t webrtc-camera shows entries of {sorted(map(str, main))}")
+a = {e["DTLS_FINGERPRINT"] for e in entries("webrtc-camera-a") if "DTLS_FINGERPRINT" in e}
+b = {e["DTLS_FINGERPRINT"] for e in entries("webrtc-camera-b") if "DTLS_FINGERPRINT" in e}
+if a == b:
+    sys.exit("webrtc-camera@a and @b have the same DTLS fingerprint")
+PY
+in_ct systemd-analyze security webrtc-camera@a --no-pager >"$work/security-a.log" 2>&1 || true
+exposure="$(sed -n 's/.*Overall exposure level for webrtc-camera@a.service: \([0-9.]*\).*/\1/p' "$work/security-a.log")"
+[ -n "$exposure" ] || { cat "$work/security-a.log"; die "no exposure level for webrtc-camera@a"; }
+awk -v e="$exposure" -v max="$max_exposure" 'BEGIN { exit !(e <= max) }' ||
+	{ grep -v "✓" "$work/security-a.log" | tail -n 25; die "webrtc-camera@a: exposure $exposure is above $max_exposure"; }
+echo "webrtc-camera@a: exposure $exposure <= $max_exposure"
+# As a user retires them; purge (step 7) then finds their state gone.
+in_ct systemctl disable --now webrtc-camera@a webrtc-camera@b >"$work/instances.log" 2>&1 ||
+	{ cat "$work/instances.log"; die "systemctl disable --now webrtc-camera@a webrtc-camera@b failed"; }
+in_ct rm /etc/webrtc-camera/a.ini /etc/webrtc-camera/b.ini
+echo "two instances side by side, checked in $(( ($(now_ms) - start) / 1000 )) s"
 
 step "a test camera the test can stall: raw frames over TCP from a transient unit"
 # The test's own tools keep their caches in /tmp, out of the purge check.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * whep-probe [--ws] [--hold SECONDS] PORT [FRAMES] [SECONDS]: watch
+ * whep-probe [--ws] [--hold SECONDS] [--centre] PORT [FRAMES] [SECONDS]: watch
  * 127.0.0.1:PORT with the tests' in-process receiver, over WHEP (default)
  * or the page's websocket (--ws), and succeed once FRAMES (15) frames have
  * been decoded within SECONDS (20). Used by the packaging tests against
@@ -9,6 +9,9 @@
  * --hold: then stay connected for up to SECONDS more. Over the websocket
  * it ends (status 0) when the server says bye, printing the reason; status
  * 1 if none came. Over WHEP it watches to the end, then DELETEs.
+ *
+ * --centre: print the centre pixel of the last frame ("centre Y U V"),
+ * for telling two cameras' pictures apart.
  */
 #include <cstdio>
 #include <cstdlib>
@@ -25,7 +28,7 @@ namespace {
 
 int usage()
 {
-	fprintf(stderr, "usage: whep-probe [--ws] [--hold SECONDS] PORT [FRAMES] [SECONDS]\n");
+	fprintf(stderr, "usage: whep-probe [--ws] [--hold SECONDS] [--centre] PORT [FRAMES] [SECONDS]\n");
 	return 2;
 }
 
@@ -35,11 +38,14 @@ int main(int argc, char *argv[])
 {
 	gst_init(&argc, &argv);
 	bool websocket = false;
+	bool centre = false;
 	double hold = 0;
 	int arg = 1;
 	for (; arg < argc && strncmp(argv[arg], "--", 2) == 0; arg++) {
 		if (strcmp(argv[arg], "--ws") == 0)
 			websocket = true;
+		else if (strcmp(argv[arg], "--centre") == 0)
+			centre = true;
 		else if (strcmp(argv[arg], "--hold") == 0 && arg + 1 < argc)
 			hold = atof(argv[++arg]);
 		else
@@ -73,6 +79,14 @@ int main(int argc, char *argv[])
 		else
 			printf("whep-probe: HTTP %u, %llu frame(s) decoded in %.1f s\n", receiver.whepStatus(),
 			       static_cast<unsigned long long>(receiver.frames()), elapsed);
+
+		int32_t yuv = receiver.centreYuv();
+		if (ok && centre && yuv >= 0) {
+			printf("whep-probe: centre %d %d %d\n", (yuv >> 16) & 0xff, (yuv >> 8) & 0xff, yuv & 0xff);
+		} else if (ok && centre) {
+			fprintf(stderr, "whep-probe: no planar YUV frame to read the centre of\n");
+			ok = false;
+		}
 
 		if (ok && hold > 0 && websocket) {
 			ok = runUntil([&]() { return !receiver.byes().empty(); }, hold);
