@@ -15,6 +15,8 @@
 #include "pipeline/Platform.h"
 #include "pipeline/StreamPipeline.h"
 #include "pipeline/ViewerWarmUp.h"
+#include "relay/RtpRelay.h"
+#include "relay/WhipClient.h"
 #include "server/HttpServer.h"
 #include "server/SelfCheck.h"
 #include "server/ViewerManager.h"
@@ -45,6 +47,8 @@ public:
 	int port() const { return http_ ? http_->port() : 0; }
 	StreamPipeline &pipeline() { return *pipeline_; }
 	ViewerManager &viewers() { return *viewers_; }
+	/* Null while [relay] whip_url is empty. */
+	WhipClient *whip() { return whip_.get(); }
 	/* Null when [adaptive] enabled = false. */
 	AdaptiveController *adaptive() { return adaptive_.get(); }
 
@@ -66,12 +70,18 @@ private:
 	void notifySystemd();
 	void trimMemory();
 	void sampleStats();
+	bool startRelay(const std::string &dtlsPem, std::string &error);
+	void startWhipWhenFlowing();
 
 	Config config_;
 	PipelineDescription description_;
 	std::unique_ptr<ViewerWarmUp> warmUp_;
 	std::unique_ptr<StreamPipeline> pipeline_;
 	std::unique_ptr<ViewerManager> viewers_;
+	/* [relay]: null while off. */
+	std::unique_ptr<RtpRelay> rtpRelay_;
+	std::unique_ptr<WhipClient> whip_;
+	SourceGuard whipStart_;
 	std::unique_ptr<HttpServer> http_;
 	std::unique_ptr<AdaptiveController> adaptive_;
 	std::unique_ptr<SelfCheck> selfCheck_;

@@ -134,6 +134,17 @@ struct SecurityConfig {
 	bool tls() const { return !tlsCertificate.empty(); }
 };
 
+/*
+ * Relay into a media server that fans the stream out (an SFU): the one
+ * encoded stream, never a second encode. Each way is off while empty.
+ */
+struct RelayConfig {
+	std::string whipUrl;	 /* WHIP endpoint: http:// or https:// */
+	std::string bearerToken; /* Authorization: Bearer on the WHIP requests */
+	std::string rtpHost;	 /* plain RTP to e.g. a Janus streaming mountpoint */
+	int rtpPort = 5004;
+};
+
 struct ServerPaths {
 	std::string webRoot; /* directory served at / */
 };
@@ -148,6 +159,7 @@ struct Config {
 	DebugConfig debug;
 	AdaptiveConfig adaptive;
 	SecurityConfig security;
+	RelayConfig relay;
 	ServerPaths paths;
 };
 

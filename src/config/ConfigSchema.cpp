@@ -331,6 +331,26 @@ std::vector<ConfigKey> buildKeys()
 		"fixed: the bitrate stays at encoding.bitrate; CPU and heat steps apply.",
 		bind<&Config::adaptive, &AdaptiveConfig::policy>(oneOf("policy", kAdaptivePolicies))));
 
+	add(key("relay", "whip_url", R::Restart, "an http:// or https:// URL, or empty",
+		"Relay into a media server (an SFU) that fans the stream out to more\n"
+		"viewers than this machine can serve: the one encoded stream, no second\n"
+		"encode. Two ways, each off while empty; both may run at once.\n"
+		"\n"
+		"WHIP: publish to this endpoint (MediaMTX, LiveKit ingress, Cloudflare\n"
+		"Stream, Janus with a WHIP front). The session is made again, with\n"
+		"back-off, when the server goes away.",
+		bind<&Config::relay, &RelayConfig::whipUrl>(parseHttpUrl), { "https://sfu.example.org/whip/camera" }));
+	add(key("relay", "bearer_token", R::Restart, "a token, or empty",
+		"Sent as Authorization: Bearer TOKEN with the WHIP requests; empty: none.",
+		bind<&Config::relay, &RelayConfig::bearerToken>(parseBearerToken)));
+	add(key("relay", "rtp_host", R::Restart, "an IP address or host name, or empty",
+		"Plain RTP (H.264, payload type 96) to this host and UDP port, e.g. a Janus\n"
+		"streaming mountpoint (type rtp, videopt = 96, videobufferkf = true).\n"
+		"Unencrypted: for the local network or a tunnel. Empty: off.",
+		bind<&Config::relay, &RelayConfig::rtpHost>(parseHost), { "192.168.1.50" }));
+	add(key("relay", "rtp_port", R::Restart, "1..65535", nullptr,
+		bind<&Config::relay, &RelayConfig::rtpPort>(intIn(kPort))));
+
 	add(key("debug", "latency_stamp", R::Restart, "true or false",
 		"Draw a machine-readable timestamp into each frame to measure\n"
 		"glass-to-glass latency in the viewer. The stamp is 608 px wide, so it\n"
