@@ -160,7 +160,7 @@ bool Application::startRelay(const std::string &dtlsPem, std::string &error)
 {
 	const RelayConfig &relay = config_.relay;
 	if (!relay.rtpHost.empty()) {
-		rtpRelay_ = std::make_unique<RtpRelay>(*pipeline_, relay.rtpHost, relay.rtpPort);
+		rtpRelay_ = std::make_unique<RtpRelay>(*pipeline_, relay.rtpHost, relay.rtpPort, relay.rtcpPort);
 		if (!rtpRelay_->start(error))
 			return false;
 	}

@@ -143,6 +143,7 @@ struct RelayConfig {
 	std::string bearerToken; /* Authorization: Bearer on the WHIP requests */
 	std::string rtpHost;	 /* plain RTP to e.g. a Janus streaming mountpoint */
 	int rtpPort = 5004;
+	int rtcpPort = 0; /* where the server takes RTCP and sends keyframe requests; 0: none */
 };
 
 struct ServerPaths {

@@ -307,6 +307,8 @@ void checkCombinations(const std::string &origin, Config &config, ConfigResult &
 
 	if (!config.relay.bearerToken.empty() && config.relay.whipUrl.empty())
 		Field(result, origin + ":relay.bearer_token").warning("ignored without whip_url");
+	if (config.relay.rtcpPort && config.relay.rtpHost.empty())
+		Field(result, origin + ":relay.rtcp_port").warning("ignored without rtp_host");
 
 	if (config.debug.latencyStamp && config.camera.width < kLatencyStampWidth) {
 		Field field(result, origin + ":debug.latency_stamp");

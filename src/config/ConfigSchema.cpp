@@ -30,6 +30,7 @@ constexpr IntRange kBufferSize{ 1, 64, false, "frames" };
 constexpr IntRange kKeyframeInterval{ 1, 60, false, "seconds" };
 constexpr IntRange kThreads{ 0, 16, false, "threads, 0: the encoder decides" };
 constexpr IntRange kPort{ 1, 65535, false, nullptr };
+constexpr IntRange kOptionalPort{ 0, 65535, false, "0: none" };
 constexpr IntRange kMaxViewers{ 1, 64, false, nullptr };
 /*
  * The viewer page pings every kPagePingSeconds (data/web/app.js); a
@@ -350,6 +351,12 @@ std::vector<ConfigKey> buildKeys()
 		bind<&Config::relay, &RelayConfig::rtpHost>(parseHost), { "192.168.1.50" }));
 	add(key("relay", "rtp_port", R::Restart, "1..65535", nullptr,
 		bind<&Config::relay, &RelayConfig::rtpPort>(intIn(kPort))));
+	add(key("relay", "rtcp_port", R::Restart, "0..65535, 0: none",
+		"The server's RTCP port for this stream (Janus: videortcpport), 0..65535.\n"
+		"We send it a receiver report every second, so it knows where we are, and\n"
+		"take its keyframe requests (PLI, FIR): a viewer joining the server gets a\n"
+		"fresh keyframe instead of waiting for the next one. 0: none.",
+		bind<&Config::relay, &RelayConfig::rtcpPort>(intIn(kOptionalPort)), { "5005" }));
 
 	add(key("debug", "latency_stamp", R::Restart, "true or false",
 		"Draw a machine-readable timestamp into each frame to measure\n"

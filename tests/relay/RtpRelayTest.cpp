@@ -132,3 +132,53 @@ TEST_CASE("an RTP relay to nobody costs the stream nothing", "[relay]")
 	REQUIRE(runUntil([&]() { return pipeline.stats().frames > frames + 30; }, 10));
 	CHECK(pipeline.flowing());
 }
+
+TEST_CASE("the RTP relay reports to the RTCP port and takes its keyframe requests", "[relay]")
+{
+	StreamPipeline pipeline(smallPipeline(), false, StreamPipeline::Callbacks{});
+	std::string error;
+	REQUIRE(pipeline.start(error));
+	REQUIRE(runUntil([&]() { return pipeline.flowing(); }, 10));
+
+	Mountpoint media;
+	Mountpoint rtcp; /* Janus's videortcpport */
+	RtpRelay relay(pipeline, "127.0.0.1", media.port, rtcp.port);
+	INFO(error);
+	REQUIRE(relay.start(error));
+
+	/* Its receiver report tells the server where to send feedback. */
+	GObjectPtr<GSocketAddress> from;
+	guint8 report[1500];
+	gssize size = -1;
+	REQUIRE(runUntil([&]() {
+		GSocketAddress *address = nullptr;
+		size = g_socket_receive_from(rtcp.socket.get(), &address, reinterpret_cast<gchar *>(report),
+					     sizeof(report), nullptr, nullptr);
+		from = GObjectPtr<GSocketAddress>::adopt(address);
+		return size > 0;
+	}, 5));
+	REQUIRE(size == 8);
+	CHECK(report[0] == 0x80);
+	CHECK(report[1] == 201); /* RR */
+
+	/* A PLI back to where it came from (as Janus sends for a new viewer): a keyframe is forced. */
+	uint64_t forced = pipeline.stats().keyframeRequests;
+	const guint8 pli[12] = { 0x81, 206, 0, 2, 0, 0, 0, 1, report[4], report[5], report[6], report[7] };
+	REQUIRE(g_socket_send_to(rtcp.socket.get(), from.get(), reinterpret_cast<const gchar *>(pli), sizeof(pli),
+				 nullptr, nullptr) == sizeof(pli));
+	REQUIRE(runUntil([&]() { return relay.keyframeRequests() == 1; }, 5));
+	REQUIRE(runUntil([&]() { return pipeline.stats().keyframeRequests > forced; }, 5));
+
+	/* Anything else on that port is no request. */
+	const guint8 receiverReport[8] = { 0x80, 201, 0, 1, 1, 2, 3, 4 };
+	g_socket_send_to(rtcp.socket.get(), from.get(), reinterpret_cast<const gchar *>(receiverReport),
+			 sizeof(receiverReport), nullptr, nullptr);
+	const guint8 garbage[5] = { 1, 2, 3, 4, 5 };
+	g_socket_send_to(rtcp.socket.get(), from.get(), reinterpret_cast<const gchar *>(garbage), sizeof(garbage),
+			 nullptr, nullptr);
+	/* A second PLI after them shows they were read, and counted as nothing. */
+	g_socket_send_to(rtcp.socket.get(), from.get(), reinterpret_cast<const gchar *>(pli), sizeof(pli), nullptr,
+			 nullptr);
+	REQUIRE(runUntil([&]() { return relay.keyframeRequests() >= 2; }, 5));
+	CHECK(relay.keyframeRequests() == 2);
+}
