@@ -17,11 +17,11 @@ constexpr guint kReportPeriodMs = 1000;
 /* Whether a compound RTCP packet asks for a keyframe (PLI or FIR). */
 bool asksKeyframe(const guint8 *data, gsize size)
 {
-	GstBuffer *buffer = gst_buffer_new_memdup(data, size);
+	auto buffer = MiniObjectPtr<GstBuffer>::adopt(gst_buffer_new_memdup(data, size));
 	bool asks = false;
 	GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
 	if (gst_rtcp_buffer_validate_data_reduced(const_cast<guint8 *>(data), guint(size)) &&
-	    gst_rtcp_buffer_map(buffer, GST_MAP_READ, &rtcp)) {
+	    gst_rtcp_buffer_map(buffer.get(), GST_MAP_READ, &rtcp)) {
 		GstRTCPPacket packet;
 		for (gboolean more = gst_rtcp_buffer_get_first_packet(&rtcp, &packet); more && !asks;
 		     more = gst_rtcp_packet_move_to_next(&packet)) {
@@ -32,7 +32,6 @@ bool asksKeyframe(const guint8 *data, gsize size)
 		}
 		gst_rtcp_buffer_unmap(&rtcp);
 	}
-	gst_buffer_unref(buffer);
 	return asks;
 }
 
@@ -52,24 +51,22 @@ RtpRelay::~RtpRelay()
 bool RtpRelay::start(std::string &error)
 {
 	bin_ = GstPtr<GstElement>::retain(gst_bin_new(kBranchName));
-	GstElement *queue = gst_element_factory_make("queue", nullptr);
+	GstPtr<GstElement> queue = GstPtr<GstElement>::retain(gst_element_factory_make("queue", nullptr));
 	sink_ = GstPtr<GstElement>::retain(gst_element_factory_make("udpsink", "sink"));
 	if (!queue || !sink_) {
-		if (queue)
-			gst_object_unref(gst_object_ref_sink(queue));
 		error = "cannot make GStreamer's queue or udpsink: is gstreamer1.0-plugins-good installed?";
 		return false;
 	}
-	g_object_set(queue, "leaky", 2 /* downstream */, "max-size-buffers", 0u, "max-size-bytes", 0u,
+	g_object_set(queue.get(), "leaky", 2 /* downstream */, "max-size-buffers", 0u, "max-size-bytes", 0u,
 		     "max-size-time", kQueueTimeNs, nullptr);
 	/* Live input: send at once; the sink must not hold the pipeline's state changes. */
 	g_object_set(sink_.get(), "host", host_.c_str(), "port", port_, "sync", FALSE, "async", FALSE, nullptr);
-	gst_bin_add_many(GST_BIN(bin_.get()), queue, sink_.get(), nullptr);
-	if (!gst_element_link(queue, sink_.get())) {
+	gst_bin_add_many(GST_BIN(bin_.get()), queue.get(), sink_.get(), nullptr);
+	if (!gst_element_link(queue.get(), sink_.get())) {
 		error = "cannot link the relay's queue to udpsink";
 		return false;
 	}
-	GstPtr<GstPad> sink = GstPtr<GstPad>::adopt(gst_element_get_static_pad(queue, "sink"));
+	GstPtr<GstPad> sink = GstPtr<GstPad>::adopt(gst_element_get_static_pad(queue.get(), "sink"));
 	gst_element_add_pad(bin_.get(), gst_ghost_pad_new("sink", sink.get()));
 	if (!pipeline_.addBranch(bin_.get())) {
 		error = "could not add the RTP relay to the pipeline";
@@ -122,13 +119,12 @@ bool RtpRelay::startRtcp(std::string &error)
 	}
 	g_socket_set_blocking(rtcpSocket_.get(), FALSE);
 
-	GSource *watch = g_socket_create_source(rtcpSocket_.get(), G_IO_IN, nullptr);
+	g_autoptr(GSource) watch = g_socket_create_source(rtcpSocket_.get(), G_IO_IN, nullptr);
 	g_source_set_callback(watch, G_SOURCE_FUNC(+[](GSocket *, GIOCondition, gpointer data) -> gboolean {
 		static_cast<RtpRelay *>(data)->readRtcp();
 		return G_SOURCE_CONTINUE;
 	}), this, nullptr);
 	rtcpWatch_.reset(g_source_attach(watch, nullptr));
-	g_source_unref(watch);
 
 	sendReport();
 	reportTimer_.reset(g_timeout_add(kReportPeriodMs, [](gpointer data) -> gboolean {

@@ -129,11 +129,10 @@ void WhipClient::post(const std::string &offer)
 	soup_session_send_and_read_async(session_.get(), message, G_PRIORITY_DEFAULT, cancellable_.get(),
 		[](GObject *source, GAsyncResult *result, gpointer data) {
 			std::unique_ptr<Pending> p(static_cast<Pending *>(data));
-			GError *error = nullptr;
+			g_autoptr(GError) error = nullptr;
 			g_autoptr(GBytes) bytes = soup_session_send_and_read_finish(SOUP_SESSION(source), result, &error);
 			std::string why = error ? error->message : "";
 			bool cancelled = error && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-			g_clear_error(&error);
 			if (cancelled || p->guard.expired())
 				return;
 			p->done(p->message.get(), bytes, why);
