@@ -78,6 +78,9 @@ SoupMessage *WhipClient::newRequest(const char *method, const std::string &url)
 void WhipClient::connect()
 {
 	retryTimer_.reset();
+	/* The last session's teardown is normally done already; never two branches. */
+	if (branch_)
+		teardown();
 	state_ = State::Publishing;
 	postedUs_ = g_get_monotonic_time();
 	branch_ = std::make_unique<ViewerBranch>(kBranchPrefix + std::to_string(++serial_), options_.branch,
@@ -212,7 +215,10 @@ void WhipClient::fail(const std::string &reason)
 			   std::to_string(backoffUs_ / 1000) + " ms",
 		   { { "RELAY", "whip" } });
 	/* Not from inside the branch's own callback: it goes on the next turn of the loop. */
-	postToMain(lifetime_, [this]() { teardown(); });
+	postToMain(lifetime_, [this, serial = serial_]() {
+		if (serial == serial_)
+			teardown();
+	});
 	retryTimer_.reset(g_timeout_add(guint(backoffUs_ / 1000), [](gpointer data) -> gboolean {
 		auto *self = static_cast<WhipClient *>(data);
 		self->retryTimer_.release();
