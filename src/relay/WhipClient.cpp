@@ -262,6 +262,7 @@ void WhipClient::sendDelete(bool wait)
 	soup_session_send_and_read_async(session_.get(), message.get(), G_PRIORITY_DEFAULT, nullptr,
 		[](GObject *source, GAsyncResult *result, gpointer) {
 			g_autoptr(GBytes) bytes = soup_session_send_and_read_finish(SOUP_SESSION(source), result, nullptr);
+			(void)bytes; /* only freed */
 		}, nullptr);
 }
 
