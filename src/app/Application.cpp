@@ -66,6 +66,9 @@ Application::~Application()
 	snapshot_.reset();
 	/* Viewers leave before the pipeline they are part of stops. */
 	http_.reset();
+	whipStart_.reset();
+	whip_.reset();
+	rtpRelay_.reset();
 	viewers_.reset();
 	grabber_.reset();
 	pipeline_.reset();
@@ -107,6 +110,14 @@ bool Application::start(std::string &error)
 			});
 			return;
 		}
+		if (branch.rfind("relay-", 0) == 0) {
+			postToMain(lifetime_, [this, branch, message]() {
+				logError("relay: " + branch + ": " + message);
+				if (whip_ && branch.rfind(WhipClient::kBranchPrefix, 0) == 0)
+					whip_->branchFailed(message);
+			});
+			return;
+		}
 		/* "viewer-<id>": only that viewer goes. */
 		std::string id = branch.substr(strlen("viewer-"));
 		postToMain(lifetime_, [this, id, message]() { viewers_->end(id, "error: " + message); });
@@ -115,6 +126,8 @@ bool Application::start(std::string &error)
 	if (!pipeline_->start(error))
 		return false;
 
+	if (!startRelay(dtlsPem, error))
+		return false;
 	viewers_ = std::make_unique<ViewerManager>(*pipeline_, config_, std::move(dtlsPem));
 	grabber_ = std::make_unique<FrameGrabber>(*pipeline_, kSnapshotTimeoutUs);
 	snapshot_ = std::make_unique<SnapshotEndpoint>(*grabber_, config_.snapshot);
@@ -156,6 +169,44 @@ bool Application::start(std::string &error)
 			"/ (web root " + config_.paths.webRoot + ")",
 		{ { "PORT", std::to_string(port()) } });
 	return true;
+}
+
+/* [relay]: branches of the one stream, not viewers: nothing counts them against max_viewers. */
+bool Application::startRelay(const std::string &dtlsPem, std::string &error)
+{
+	const RelayConfig &relay = config_.relay;
+	if (!relay.rtpHost.empty()) {
+		rtpRelay_ = std::make_unique<RtpRelay>(*pipeline_, relay.rtpHost, relay.rtpPort, relay.rtcpPort);
+		if (!rtpRelay_->start(error))
+			return false;
+	}
+	if (!relay.whipUrl.empty()) {
+		WhipClient::Options options;
+		options.url = relay.whipUrl;
+		options.bearerToken = relay.bearerToken;
+		options.branch = { config_.network.iceServers, config_.network.iceAddresses, dtlsPem,
+				   config_.network.upnp };
+		whip_ = std::make_unique<WhipClient>(*pipeline_, std::move(options));
+		/* The offer needs the payloader's caps: once frames flow. */
+		postToMain(lifetime_, [this]() { startWhipWhenFlowing(); });
+	}
+	return true;
+}
+
+void Application::startWhipWhenFlowing()
+{
+	if (pipeline_->rtpCaps()) {
+		whip_->start();
+		return;
+	}
+	whipStart_.reset(g_timeout_add(100, [](gpointer data) -> gboolean {
+		auto *self = static_cast<Application *>(data);
+		if (!self->pipeline_->rtpCaps())
+			return G_SOURCE_CONTINUE;
+		self->whipStart_.release();
+		self->whip_->start();
+		return G_SOURCE_REMOVE;
+	}, this));
 }
 
 AdaptiveLimits Application::adaptiveLimits(const Config &config) const

@@ -16,6 +16,8 @@
 #include "pipeline/Platform.h"
 #include "pipeline/StreamPipeline.h"
 #include "pipeline/ViewerWarmUp.h"
+#include "relay/RtpRelay.h"
+#include "relay/WhipClient.h"
 #include "server/HttpServer.h"
 #include "server/SelfCheck.h"
 #include "server/SnapshotEndpoint.h"
@@ -48,6 +50,8 @@ public:
 	int port() const { return http_ ? http_->port() : 0; }
 	StreamPipeline &pipeline() { return *pipeline_; }
 	ViewerManager &viewers() { return *viewers_; }
+	/* Null while [relay] whip_url is empty. */
+	WhipClient *whip() { return whip_.get(); }
 	/* Null when [adaptive] enabled = false. */
 	AdaptiveController *adaptive() { return adaptive_.get(); }
 
@@ -75,6 +79,8 @@ private:
 	void trimMemory();
 	void sampleStats();
 	StatsInputs statsInputs();
+	bool startRelay(const std::string &dtlsPem, std::string &error);
+	void startWhipWhenFlowing();
 
 	Config config_;
 	PipelineDescription description_;
@@ -84,6 +90,10 @@ private:
 	std::unique_ptr<FrameGrabber> grabber_;
 	std::unique_ptr<SnapshotEndpoint> snapshot_;
 	AdaptiveStatus adaptiveStatus_; /* statsInputs() points at it */
+	/* [relay]: null while off. */
+	std::unique_ptr<RtpRelay> rtpRelay_;
+	std::unique_ptr<WhipClient> whip_;
+	SourceGuard whipStart_;
 	std::unique_ptr<HttpServer> http_;
 	std::unique_ptr<AdaptiveController> adaptive_;
 	std::unique_ptr<SelfCheck> selfCheck_;

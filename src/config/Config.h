@@ -141,6 +141,18 @@ struct SecurityConfig {
 	bool tls() const { return !tlsCertificate.empty(); }
 };
 
+/*
+ * Relay into a media server that fans the stream out (an SFU): the one
+ * encoded stream, never a second encode. Each way is off while empty.
+ */
+struct RelayConfig {
+	std::string whipUrl;	 /* WHIP endpoint: http:// or https:// */
+	std::string bearerToken; /* Authorization: Bearer on the WHIP requests */
+	std::string rtpHost;	 /* plain RTP to e.g. a Janus streaming mountpoint */
+	int rtpPort = 5004;
+	int rtcpPort = 0; /* where the server takes RTCP and sends keyframe requests; 0: none */
+};
+
 struct ServerPaths {
 	std::string webRoot; /* directory served at / */
 };
@@ -156,6 +168,7 @@ struct Config {
 	AdaptiveConfig adaptive;
 	SnapshotConfig snapshot;
 	SecurityConfig security;
+	RelayConfig relay;
 	ServerPaths paths;
 };
 

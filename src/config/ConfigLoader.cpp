@@ -305,6 +305,11 @@ void checkCombinations(const std::string &origin, Config &config, ConfigResult &
 		Field(result, origin + ":security.whep_tokens")
 			.warning("ignored while users_file has no user: without users nothing asks for credentials");
 
+	if (!config.relay.bearerToken.empty() && config.relay.whipUrl.empty())
+		Field(result, origin + ":relay.bearer_token").warning("ignored without whip_url");
+	if (config.relay.rtcpPort && config.relay.rtpHost.empty())
+		Field(result, origin + ":relay.rtcp_port").warning("ignored without rtp_host");
+
 	if (config.debug.latencyStamp && config.camera.width < kLatencyStampWidth) {
 		Field field(result, origin + ":debug.latency_stamp");
 		field.error("the stamp is " + std::to_string(kLatencyStampWidth) +

@@ -30,6 +30,7 @@ constexpr IntRange kBufferSize{ 1, 64, false, "frames" };
 constexpr IntRange kKeyframeInterval{ 1, 60, false, "seconds" };
 constexpr IntRange kThreads{ 0, 16, false, "threads, 0: the encoder decides" };
 constexpr IntRange kPort{ 1, 65535, false, nullptr };
+constexpr IntRange kOptionalPort{ 0, 65535, false, "0: none" };
 constexpr IntRange kMaxViewers{ 1, 64, false, nullptr };
 /*
  * The viewer page pings every kPagePingSeconds (data/web/app.js); a
@@ -342,6 +343,31 @@ std::vector<ConfigKey> buildKeys()
 		"asks the encoder for a keyframe); requests within it get the same\n"
 		"picture, and Cache-Control lets caches keep it as long.",
 		bind<&Config::snapshot, &SnapshotConfig::interval>(intIn(kSnapshotInterval))));
+	add(key("relay", "whip_url", R::Restart, "an http:// or https:// URL, or empty",
+		"Relay into a media server (an SFU) that fans the stream out to more\n"
+		"viewers than this machine can serve: the one encoded stream, no second\n"
+		"encode. Two ways, each off while empty; both may run at once.\n"
+		"\n"
+		"WHIP: publish to this endpoint (MediaMTX, LiveKit ingress, Cloudflare\n"
+		"Stream, Janus with a WHIP front). The session is made again, with\n"
+		"back-off, when the server goes away.",
+		bind<&Config::relay, &RelayConfig::whipUrl>(parseHttpUrl), { "https://sfu.example.org/whip/camera" }));
+	add(key("relay", "bearer_token", R::Restart, "a token, or empty",
+		"Sent as Authorization: Bearer TOKEN with the WHIP requests; empty: none.",
+		bind<&Config::relay, &RelayConfig::bearerToken>(parseBearerToken)));
+	add(key("relay", "rtp_host", R::Restart, "an IP address or host name, or empty",
+		"Plain RTP (H.264, payload type 96) to this host and UDP port, e.g. a Janus\n"
+		"streaming mountpoint (type rtp, videopt = 96, videobufferkf = true).\n"
+		"Unencrypted: for the local network or a tunnel. Empty: off.",
+		bind<&Config::relay, &RelayConfig::rtpHost>(parseHost), { "192.168.1.50" }));
+	add(key("relay", "rtp_port", R::Restart, "1..65535", nullptr,
+		bind<&Config::relay, &RelayConfig::rtpPort>(intIn(kPort))));
+	add(key("relay", "rtcp_port", R::Restart, "0..65535, 0: none",
+		"The server's RTCP port for this stream (Janus: videortcpport), 0..65535.\n"
+		"We send it a receiver report every second, so it knows where we are, and\n"
+		"take its keyframe requests (PLI, FIR): a viewer joining the server gets a\n"
+		"fresh keyframe instead of waiting for the next one. 0: none.",
+		bind<&Config::relay, &RelayConfig::rtcpPort>(intIn(kOptionalPort)), { "5005" }));
 
 	add(key("debug", "latency_stamp", R::Restart, "true or false",
 		"Draw a machine-readable timestamp into each frame to measure\n"

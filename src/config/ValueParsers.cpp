@@ -367,4 +367,48 @@ std::optional<std::vector<std::string>> parseOrigins(Field &field, const std::st
 	});
 }
 
+std::optional<std::string> parseHttpUrl(Field &field, const std::string &value)
+{
+	if (value.empty())
+		return value;
+	static const char *allowed = "expected an http:// or https:// URL such as "
+				     "https://sfu.example.org/whip/camera, or empty";
+	g_autoptr(GUri) uri = g_uri_parse(value.c_str(), G_URI_FLAGS_NONE, nullptr);
+	const char *scheme = uri ? g_uri_get_scheme(uri) : nullptr;
+	const char *host = uri ? g_uri_get_host(uri) : nullptr;
+	if (!uri || (g_strcmp0(scheme, "http") && g_strcmp0(scheme, "https"))) {
+		field.error(quote(value) + " is not an http:// or https:// URL", allowed);
+		return std::nullopt;
+	}
+	if (!host || !*host) {
+		field.error(quote(value) + " has no host", allowed);
+		return std::nullopt;
+	}
+	return value;
+}
+
+std::optional<std::string> parseHost(Field &field, const std::string &value)
+{
+	auto nameChar = [](char c) { return g_ascii_isalnum(c) || c == '-' || c == '.'; };
+	if (value.empty() || isIpAddress(value) ||
+	    (value.size() <= 253 && g_ascii_isalnum(value.front()) && std::all_of(value.begin(), value.end(), nameChar)))
+		return value;
+	field.error(quote(value) + " is not a host",
+		    "expected an IP address such as 192.168.1.10 or a host name such as sfu.lan, or empty");
+	return std::nullopt;
+}
+
+std::optional<std::string> parseBearerToken(Field &field, const std::string &value)
+{
+	bool charsOk = std::all_of(value.begin(), value.end(), [](char c) {
+		return g_ascii_isalnum(c) || strchr("-._~+/=", c);
+	});
+	if (charsOk)
+		return value;
+	/* Never echo a secret in full. */
+	field.error("token " + quote(value.substr(0, 4) + "...") + " has a character outside the allowed set",
+		    "expected A-Z a-z 0-9 - . _ ~ + / = (RFC 6750), or empty");
+	return std::nullopt;
+}
+
 } /* namespace wcam */

@@ -42,6 +42,12 @@ std::optional<std::string> parseAbsolutePath(Field &field, const std::string &va
 std::optional<std::string> parseReadableFile(Field &field, const std::string &value, const char *what);
 std::optional<std::vector<std::string>> parseTokens(Field &field, const std::string &value);
 std::optional<std::vector<std::string>> parseOrigins(Field &field, const std::string &value);
+/* An http:// or https:// URL with a host, or empty. */
+std::optional<std::string> parseHttpUrl(Field &field, const std::string &value);
+/* An IP literal or a DNS name, or empty. */
+std::optional<std::string> parseHost(Field &field, const std::string &value);
+/* A bearer token: the characters RFC 6750 allows, or empty. */
+std::optional<std::string> parseBearerToken(Field &field, const std::string &value);
 
 template<typename T, size_t N>
 std::optional<T> parseChoice(Field &field, const std::string &value, const char *what,

@@ -648,6 +648,19 @@ void ViewerBranch::createOffer(SdpCallback done)
 	g_signal_emit_by_name(webrtc_.get(), "create-offer", nullptr, promise.get());
 }
 
+void ViewerBranch::createCompleteOffer(SdpCallback done)
+{
+	createOffer([this, done](const std::string &, const std::string &error) {
+		if (!error.empty()) {
+			done("", error);
+			return;
+		}
+		answerDone_ = done;
+		localSet_ = true;
+		deliverAnswer();
+	});
+}
+
 void ViewerBranch::setRemoteAnswer(SdpMessagePtr sdp, DoneCallback done)
 {
 	if (!sdp) {

@@ -79,6 +79,11 @@ public:
 
 	/* We offer (websocket viewers): create-offer + set-local-description. */
 	void createOffer(SdpCallback done);
+	/*
+	 * We offer without trickle (WHIP): as createOffer, but `done` gets the
+	 * offer once gathering completed, with every candidate in it.
+	 */
+	void createCompleteOffer(SdpCallback done);
 	void setRemoteAnswer(SdpMessagePtr answer, DoneCallback done);
 
 	/*
@@ -132,7 +137,7 @@ private:
 	std::string name_;
 	ViewerObserver &observer_;
 	bool iceLost_ = false; /* ICE disconnected since the last connected */
-	/* answerOffer: the answer goes once it is set and gathering completed. */
+	/* answerOffer, createCompleteOffer: the SDP goes once it is set and gathering completed. */
 	SdpCallback answerDone_;
 	bool localSet_ = false;
 	bool gathered_ = false;

@@ -758,7 +758,7 @@ TEST_CASE("unknown sections and keys are errors", "[config]")
 		std::string error = singleError("[camrea]\nwidth = 640\n", test::kConfigOrigin + ":camrea: ");
 		CHECK(error == test::kConfigOrigin + ":camrea: unknown section [camrea] (did you mean \"camera\"?); "
 					 "known sections are camera, encoding, network, security, performance, "
-					 "pipeline, adaptive, debug");
+					 "pipeline, adaptive, snapshot, relay, debug");
 	}
 
 	SECTION("section names are case-sensitive")
@@ -1128,5 +1128,67 @@ TEST_CASE("[adaptive] keys", "[config]")
 			INFO(line);
 			CHECK(text.find(line + "\n") != std::string::npos);
 		}
+	}
+}
+
+TEST_CASE("[relay] keys", "[config]")
+{
+	SECTION("off by default")
+	{
+		const RelayConfig r = requireConfig(parse("")).relay;
+		CHECK(r.whipUrl.empty());
+		CHECK(r.bearerToken.empty());
+		CHECK(r.rtpHost.empty());
+		CHECK(r.rtpPort == 5004);
+		CHECK(r.rtcpPort == 0);
+	}
+
+	SECTION("every key is parsed")
+	{
+		ConfigResult result = parse("[relay]\nwhip_url = https://sfu.example.org:8443/whip/cam?x=1\n"
+					    "bearer_token = abc.DEF-123_~+/=\nrtp_host = 192.168.1.50\nrtp_port = 8004\n"
+					    "rtcp_port = 8005\n");
+		const RelayConfig r = requireConfig(result).relay;
+		CHECK(result.warnings.empty());
+		CHECK(r.whipUrl == "https://sfu.example.org:8443/whip/cam?x=1");
+		CHECK(r.bearerToken == "abc.DEF-123_~+/=");
+		CHECK(r.rtpHost == "192.168.1.50");
+		CHECK(r.rtpPort == 8004);
+		CHECK(r.rtcpPort == 8005);
+		CHECK(requireConfig(parse("[relay]\nrtp_host = janus.lan\n")).relay.rtpHost == "janus.lan");
+		CHECK(requireConfig(parse("[relay]\nrtp_host = fd00::5\n")).relay.rtpHost == "fd00::5");
+		CHECK(requireConfig(parse("[relay]\nwhip_url = http://10.0.0.2/whip\n")).relay.whipUrl ==
+		      "http://10.0.0.2/whip");
+	}
+
+	SECTION("bad values name file:section.key")
+	{
+		const std::string o = test::kConfigOrigin;
+		singleError("[relay]\nwhip_url = ftp://sfu/whip\n",
+			    o + ":relay.whip_url: \"ftp://sfu/whip\" is not an http:// or https:// URL; expected");
+		singleError("[relay]\nwhip_url = sfu.example.org/whip\n",
+			    o + ":relay.whip_url: \"sfu.example.org/whip\" is not an http:// or https:// URL");
+		singleError("[relay]\nwhip_url = https:///whip\n", o + ":relay.whip_url: \"https:///whip\" has no host");
+		singleError("[relay]\nrtp_port = 0\n", o + ":relay.rtp_port: \"0\" is out of range; expected an integer from 1 to 65535");
+		singleError("[relay]\nrtp_port = 65536\n", o + ":relay.rtp_port: \"65536\" is out of range");
+		singleError("[relay]\nrtcp_port = -1\n", o + ":relay.rtcp_port: \"-1\" is out of range; expected an integer from 0 to 65535 (0: none)");
+		singleError("[relay]\nrtp_host = janus lan\n", o + ":relay.rtp_host: \"janus lan\" is not a host");
+		singleError("[relay]\nrtp_host = -janus\n", o + ":relay.rtp_host: \"-janus\" is not a host");
+		std::string e = singleError("[relay]\nwhip_url = https://a/whip\nbearer_token = secret token\n",
+					    o + ":relay.bearer_token: token \"secr...\" has a character outside");
+		CHECK(e.find("token\n") == std::string::npos);
+		CHECK(e.find("secret token") == std::string::npos);
+	}
+
+	SECTION("a token without a WHIP URL is a warning")
+	{
+		ConfigResult result = parse("[relay]\nbearer_token = abc\n");
+		requireConfig(result);
+		REQUIRE(result.warnings.size() == 1);
+		CHECK(result.warnings[0] == test::kConfigOrigin + ":relay.bearer_token: ignored without whip_url");
+		ConfigResult rtcp = parse("[relay]\nrtcp_port = 5005\n");
+		requireConfig(rtcp);
+		REQUIRE(rtcp.warnings.size() == 1);
+		CHECK(rtcp.warnings[0] == test::kConfigOrigin + ":relay.rtcp_port: ignored without rtp_host");
 	}
 }
