@@ -648,9 +648,9 @@ void ViewerBranch::createOffer(SdpCallback done)
 	g_signal_emit_by_name(webrtc_.get(), "create-offer", nullptr, promise.get());
 }
 
-void ViewerBranch::createCompleteOffer(SdpCallback done)
+ViewerBranch::SdpCallback ViewerBranch::deliverWhenGathered(SdpCallback done)
 {
-	createOffer([this, done](const std::string &, const std::string &error) {
+	return [this, done](const std::string &, const std::string &error) {
 		if (!error.empty()) {
 			done("", error);
 			return;
@@ -658,7 +658,12 @@ void ViewerBranch::createCompleteOffer(SdpCallback done)
 		answerDone_ = done;
 		localSet_ = true;
 		deliverAnswer();
-	});
+	};
+}
+
+void ViewerBranch::createCompleteOffer(SdpCallback done)
+{
+	createOffer(deliverWhenGathered(std::move(done)));
 }
 
 void ViewerBranch::setRemoteAnswer(SdpMessagePtr sdp, DoneCallback done)
@@ -687,15 +692,7 @@ void ViewerBranch::answerOffer(SdpMessagePtr sdp, SdpCallback done, DoneCallback
 		gst_webrtc_session_description_new(GST_WEBRTC_SDP_TYPE_OFFER, sdp.release()));
 
 	/* Once set locally, the answer waits for gathering to complete (deliverAnswer). */
-	SdpCallback answerSet = [this, done](const std::string &, const std::string &error) {
-		if (!error.empty()) {
-			done("", error);
-			return;
-		}
-		answerDone_ = done;
-		localSet_ = true;
-		deliverAnswer();
-	};
+	SdpCallback answerSet = deliverWhenGathered(std::move(done));
 	Lifetime::Guard guard = lifetime_.guard();
 	auto onAnswer = [guard, this, answerSet](const GstStructure *reply, const std::string &error) {
 		SessionDescriptionPtr answer = error.empty() ? replyDescription(reply, "answer") : nullptr;

@@ -124,6 +124,8 @@ private:
 	void onConnectionState(GstWebRTCPeerConnectionState state);
 	void onGatheringState(GstWebRTCICEGatheringState state);
 	void deliverAnswer();
+	/* Once the local SDP is set: hand it to `done` when gathering has completed. */
+	SdpCallback deliverWhenGathered(SdpCallback done);
 
 	std::string error_;
 	GstPtr<GstElement> bin_;
