@@ -196,6 +196,8 @@ async function expectGrowth(name, read, firstMs, growMs = 3000) {
 async function whepClient() {
 	const pc = new RTCPeerConnection();
 	pc.addTransceiver('video', { direction: 'recvonly' });
+	/* As go2rtc and most WHEP players do: an audio section the server has no source for. */
+	pc.addTransceiver('audio', { direction: 'recvonly' });
 	window.whepPc = pc;
 	await pc.setLocalDescription(await pc.createOffer());
 	await new Promise((resolve) => {
