@@ -134,6 +134,13 @@ struct SecurityConfig {
 	bool tls() const { return !tlsCertificate.empty(); }
 };
 
+/* The RTSP server for NVRs and players, fed from the one encoded stream. */
+struct RtspConfig {
+	bool enabled = true;
+	int port = 8554;
+	std::string path = "/camera"; /* the mount point: rtsp://host:port/camera */
+};
+
 struct ServerPaths {
 	std::string webRoot; /* directory served at / */
 };
@@ -148,6 +155,7 @@ struct Config {
 	DebugConfig debug;
 	AdaptiveConfig adaptive;
 	SecurityConfig security;
+	RtspConfig rtsp;
 	ServerPaths paths;
 };
 

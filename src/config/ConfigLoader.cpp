@@ -305,6 +305,11 @@ void checkCombinations(const std::string &origin, Config &config, ConfigResult &
 		Field(result, origin + ":security.whep_tokens")
 			.warning("ignored while users_file has no user: without users nothing asks for credentials");
 
+	if (config.rtsp.enabled && config.rtsp.port == config.network.port)
+		Field(result, origin + ":rtsp.port")
+			.error(std::to_string(config.rtsp.port) + " is also network.port",
+			       "expected another port than the web server's, or [rtsp] enabled = false");
+
 	if (config.debug.latencyStamp && config.camera.width < kLatencyStampWidth) {
 		Field field(result, origin + ":debug.latency_stamp");
 		field.error("the stamp is " + std::to_string(kLatencyStampWidth) +
