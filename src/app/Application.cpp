@@ -61,6 +61,7 @@ Application::~Application()
 	if (readySent_)
 		systemdNotify("STOPPING=1");
 	/* Viewers leave before the pipeline they are part of stops. */
+	rtsp_.reset();
 	http_.reset();
 	viewers_.reset();
 	pipeline_.reset();
@@ -110,6 +111,15 @@ bool Application::start(std::string &error)
 	http_ = std::make_unique<HttpServer>(config_, *viewers_, handlers);
 	if (!http_->start(error))
 		return false;
+	if (config_.rtsp.enabled) {
+		rtsp_ = std::make_unique<RtspServer>(config_, http_->bindAddress(), *pipeline_);
+		std::string rtspError;
+		/* The web camera works without it: a port taken by another RTSP server must not stop it. */
+		if (!rtsp_->start(rtspError)) {
+			logError(rtspError + "; running without RTSP");
+			rtsp_.reset();
+		}
+	}
 	selfCheck_ = std::make_unique<SelfCheck>(http_->bindAddress(), port(), config_.security.tls());
 
 	hostSample_ = hostStats_.sample();
@@ -291,6 +301,8 @@ void Application::reload()
 	/* [network] limits and ICE, [security] users, tokens, origins: from the next request. */
 	viewers_->applyConfig(config_);
 	http_->applyConfig(config_);
+	if (rtsp_)
+		rtsp_->applyConfig(config_.security);
 
 	auto list = [](const std::vector<std::string> &keys) {
 		std::string text;
@@ -314,7 +326,8 @@ std::string Application::statsJson()
 		adaptive = adaptive_->status();
 	StatsInputs inputs{ *pipeline_, *viewers_, hostSample_,
 			    (g_get_monotonic_time() - startedUs_) / 1e6, config_.debug.latencyStamp,
-			    adaptive_ ? &adaptive : nullptr, http_->connections(), watchdogProblem() };
+			    adaptive_ ? &adaptive : nullptr, http_->connections(), watchdogProblem(),
+			    rtsp_ ? int(rtsp_->clients()) : -1 };
 	return buildStatsJson(inputs);
 }
 

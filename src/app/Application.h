@@ -15,6 +15,7 @@
 #include "pipeline/Platform.h"
 #include "pipeline/StreamPipeline.h"
 #include "pipeline/ViewerWarmUp.h"
+#include "rtsp/RtspServer.h"
 #include "server/HttpServer.h"
 #include "server/SelfCheck.h"
 #include "server/ViewerManager.h"
@@ -47,6 +48,8 @@ public:
 	ViewerManager &viewers() { return *viewers_; }
 	/* Null when [adaptive] enabled = false. */
 	AdaptiveController *adaptive() { return adaptive_.get(); }
+	/* Null when [rtsp] enabled = false. */
+	RtspServer *rtsp() { return rtsp_.get(); }
 
 	/*
 	 * Why the systemd watchdog must not be fed now (empty: feed it): frames
@@ -73,6 +76,7 @@ private:
 	std::unique_ptr<StreamPipeline> pipeline_;
 	std::unique_ptr<ViewerManager> viewers_;
 	std::unique_ptr<HttpServer> http_;
+	std::unique_ptr<RtspServer> rtsp_;
 	std::unique_ptr<AdaptiveController> adaptive_;
 	std::unique_ptr<SelfCheck> selfCheck_;
 	HostStats hostStats_;
