@@ -44,26 +44,46 @@ size_t RtspFeed::Sources::count() const
 	return sources_.size();
 }
 
+namespace {
+
+/*
+ * The packet's time in the media's pipeline: both run on the system clock,
+ * so the same instant is pts + our base time - theirs. Frames keep the
+ * encoder's spacing (stamped on arrival they would jitter with the queue,
+ * and ffmpeg sees frames with equal timestamps). NONE, so appsrc stamps
+ * it on arrival, when the clocks differ or the media is not running yet.
+ */
+GstClockTime mediaTime(GstClockTime pts, GstElement *appsink, GstClock *clock, GstElement *appsrc)
+{
+	if (!GST_CLOCK_TIME_IS_VALID(pts) || !clock)
+		return GST_CLOCK_TIME_NONE;
+	GstPtr<GstClock> theirs = GstPtr<GstClock>::adopt(gst_element_get_clock(appsrc));
+	if (theirs.get() != clock)
+		return GST_CLOCK_TIME_NONE;
+	GstClockTime instant = pts + gst_element_get_base_time(appsink);
+	GstClockTime base = gst_element_get_base_time(appsrc);
+	return base && instant >= base ? instant - base : GST_CLOCK_TIME_NONE;
+}
+
+} /* namespace */
+
 /* streaming thread */
-void RtspFeed::Sources::push(GstSample *sample)
+void RtspFeed::Sources::push(GstSample *sample, GstElement *appsink)
 {
 	GstBuffer *buffer = gst_sample_get_buffer(sample);
 	GstCaps *caps = gst_sample_get_caps(sample);
 	if (!buffer || !caps)
 		return;
+	GstPtr<GstClock> clock = GstPtr<GstClock>::adopt(gst_element_get_clock(appsink));
 	std::lock_guard<std::mutex> locked(lock_);
 	for (const GstPtr<GstElement> &source : sources_) {
 		GstAppSrc *appsrc = GST_APP_SRC(source.get());
 		CapsPtr current = CapsPtr::adopt(gst_app_src_get_caps(appsrc));
 		if (!current || !gst_caps_is_equal(current.get(), caps))
 			gst_app_src_set_caps(appsrc, caps);
-		/*
-		 * The media runs on its own clock and base time: without
-		 * timestamps, its appsrc stamps each packet on arrival
-		 * (do-timestamp). A shallow copy: the payload is shared.
-		 */
+		/* A shallow copy: the payload is shared. */
 		GstBuffer *copy = gst_buffer_copy(buffer);
-		GST_BUFFER_PTS(copy) = GST_CLOCK_TIME_NONE;
+		GST_BUFFER_PTS(copy) = mediaTime(GST_BUFFER_PTS(buffer), appsink, clock.get(), source.get());
 		GST_BUFFER_DTS(copy) = GST_CLOCK_TIME_NONE;
 		GST_BUFFER_DURATION(copy) = GST_CLOCK_TIME_NONE;
 		/* Never blocks: the appsrc is leaky. FLUSHING while its media is not playing. */
@@ -137,7 +157,7 @@ GstPtr<GstElement> RtspFeed::buildBranch()
 	callbacks.new_sample = [](GstAppSink *appsink, gpointer data) -> GstFlowReturn {
 		MiniObjectPtr<GstSample> sample = MiniObjectPtr<GstSample>::adopt(gst_app_sink_pull_sample(appsink));
 		if (sample)
-			(*static_cast<std::shared_ptr<Sources> *>(data))->push(sample.get());
+			(*static_cast<std::shared_ptr<Sources> *>(data))->push(sample.get(), GST_ELEMENT(appsink));
 		return GST_FLOW_OK;
 	};
 	gst_app_sink_set_callbacks(GST_APP_SINK(sink), &callbacks, new std::shared_ptr<Sources>(sources_),

@@ -36,8 +36,8 @@ public:
 		void attach(GstElement *appsrc);
 		void detach(GstElement *appsrc);
 		size_t count() const;
-		/* streaming thread: one packet to every source, without its timestamps. */
-		void push(GstSample *sample);
+		/* streaming thread: one packet from `appsink` to every source, its time moved to theirs. */
+		void push(GstSample *sample, GstElement *appsink);
 
 	private:
 		friend class RtspFeed;
