@@ -7,6 +7,7 @@
 #include <gst/app/app.h>
 
 #include "core/Log.h"
+#include "pipeline/KeyframeGate.h"
 
 GST_DEBUG_CATEGORY_STATIC(wcam_rtsp_feed_debug);
 #define GST_CAT_DEFAULT wcam_rtsp_feed_debug
@@ -151,6 +152,13 @@ GstPtr<GstElement> RtspFeed::buildBranch()
 	gst_element_link(queue, sink);
 	GstPtr<GstPad> queueSink = GstPtr<GstPad>::adopt(gst_element_get_static_pad(queue, "sink"));
 	gst_element_add_pad(bin.get(), gst_ghost_pad_new("sink", queueSink.get()));
+	/*
+	 * From the first packet of a keyframe on, as a viewer's branch: a
+	 * media that began mid-picture (the second slice of an IDR) would
+	 * hand its first client a corrupt picture.
+	 */
+	GstPtr<GstPad> queueSrc = GstPtr<GstPad>::adopt(gst_element_get_static_pad(queue, "src"));
+	KeyframeGate(queueSrc.get()).open();
 
 	GstAppSinkCallbacks callbacks = {};
 	/* streaming thread */

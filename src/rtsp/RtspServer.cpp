@@ -46,16 +46,18 @@ struct MediaHook {
 const char *RtspServer::mediaLaunch()
 {
 	/*
-	 * appsrc: live, stamped on arrival, leaky (a stalled media drops its
-	 * oldest packets, never blocks the shared pipeline). The depayloader
-	 * starts at a keyframe, so a client's first picture decodes; the
-	 * payloader sends SPS/PPS with every IDR (config-interval=-1) and
-	 * numbers packets for this media alone.
+	 * appsrc: live, packets keep the encoder's timing (RtspFeed), leaky
+	 * (a stalled media drops its oldest packets, never blocks the shared
+	 * pipeline). The depayloader starts at a keyframe, so a client's
+	 * first picture decodes. SPS/PPS come in-band with every IDR, from
+	 * h264parse; the payloader adds none (config-interval=-1 would repeat
+	 * them before each slice of the IDR, which ffmpeg decodes as two
+	 * pictures) and numbers packets for this media alone.
 	 */
 	return "( appsrc name=src is-live=true do-timestamp=true format=time leaky-type=downstream"
 	       " max-bytes=2000000"
 	       " ! rtph264depay wait-for-keyframe=true"
-	       " ! rtph264pay name=pay0 pt=96 config-interval=-1 aggregate-mode=zero-latency mtu=1400 )";
+	       " ! rtph264pay name=pay0 pt=96 config-interval=0 aggregate-mode=zero-latency mtu=1400 )";
 }
 
 RtspServer::RtspServer(const Config &config, const std::string &bindAddress, StreamPipeline &pipeline)
