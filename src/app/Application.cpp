@@ -65,6 +65,7 @@ Application::~Application()
 	/* Waiting snapshot requests are answered while the server still runs. */
 	snapshot_.reset();
 	/* Viewers leave before the pipeline they are part of stops. */
+	rtsp_.reset();
 	http_.reset();
 	whipStart_.reset();
 	whip_.reset();
@@ -139,6 +140,15 @@ bool Application::start(std::string &error)
 	http_ = std::make_unique<HttpServer>(config_, *viewers_, handlers);
 	if (!http_->start(error))
 		return false;
+	if (config_.rtsp.enabled) {
+		rtsp_ = std::make_unique<RtspServer>(config_, http_->bindAddress(), *pipeline_);
+		std::string rtspError;
+		/* The web camera works without it: a port taken by another RTSP server must not stop it. */
+		if (!rtsp_->start(rtspError)) {
+			logError(rtspError + "; running without RTSP");
+			rtsp_.reset();
+		}
+	}
 	selfCheck_ = std::make_unique<SelfCheck>(http_->bindAddress(), port(), config_.security.tls());
 
 	hostSample_ = hostStats_.sample();
@@ -359,6 +369,8 @@ void Application::reload()
 	viewers_->applyConfig(config_);
 	http_->applyConfig(config_);
 	snapshot_->applyConfig(config_.snapshot);
+	if (rtsp_)
+		rtsp_->applyConfig(config_.security);
 
 	auto list = [](const std::vector<std::string> &keys) {
 		std::string text;
@@ -381,7 +393,8 @@ StatsInputs Application::statsInputs()
 		adaptiveStatus_ = adaptive_->status();
 	return StatsInputs{ *pipeline_, *viewers_, hostSample_,
 			    (g_get_monotonic_time() - startedUs_) / 1e6, config_.debug.latencyStamp,
-			    adaptive_ ? &adaptiveStatus_ : nullptr, http_->connections(), watchdogProblem() };
+			    adaptive_ ? &adaptiveStatus_ : nullptr, http_->connections(), watchdogProblem(),
+			    rtsp_ ? int(rtsp_->clients()) : -1 };
 }
 
 std::string Application::statsJson()

@@ -18,6 +18,7 @@
 #include "pipeline/ViewerWarmUp.h"
 #include "relay/RtpRelay.h"
 #include "relay/WhipClient.h"
+#include "rtsp/RtspServer.h"
 #include "server/HttpServer.h"
 #include "server/SelfCheck.h"
 #include "server/SnapshotEndpoint.h"
@@ -54,6 +55,8 @@ public:
 	WhipClient *whip() { return whip_.get(); }
 	/* Null when [adaptive] enabled = false. */
 	AdaptiveController *adaptive() { return adaptive_.get(); }
+	/* Null when [rtsp] enabled = false. */
+	RtspServer *rtsp() { return rtsp_.get(); }
 
 	/*
 	 * Why the systemd watchdog must not be fed now (empty: feed it): frames
@@ -95,6 +98,7 @@ private:
 	std::unique_ptr<WhipClient> whip_;
 	SourceGuard whipStart_;
 	std::unique_ptr<HttpServer> http_;
+	std::unique_ptr<RtspServer> rtsp_;
 	std::unique_ptr<AdaptiveController> adaptive_;
 	std::unique_ptr<SelfCheck> selfCheck_;
 	HostStats hostStats_;

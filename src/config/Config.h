@@ -153,6 +153,13 @@ struct RelayConfig {
 	int rtcpPort = 0; /* where the server takes RTCP and sends keyframe requests; 0: none */
 };
 
+/* The RTSP server for NVRs and players, fed from the one encoded stream. */
+struct RtspConfig {
+	bool enabled = true;
+	int port = 8554;
+	std::string path = "/camera"; /* the mount point: rtsp://host:port/camera */
+};
+
 struct ServerPaths {
 	std::string webRoot; /* directory served at / */
 };
@@ -169,6 +176,7 @@ struct Config {
 	SnapshotConfig snapshot;
 	SecurityConfig security;
 	RelayConfig relay;
+	RtspConfig rtsp;
 	ServerPaths paths;
 };
 

@@ -309,6 +309,10 @@ void checkCombinations(const std::string &origin, Config &config, ConfigResult &
 		Field(result, origin + ":relay.bearer_token").warning("ignored without whip_url");
 	if (config.relay.rtcpPort && config.relay.rtpHost.empty())
 		Field(result, origin + ":relay.rtcp_port").warning("ignored without rtp_host");
+	if (config.rtsp.enabled && config.rtsp.port == config.network.port)
+		Field(result, origin + ":rtsp.port")
+			.error(std::to_string(config.rtsp.port) + " is also network.port",
+			       "expected another port than the web server's, or [rtsp] enabled = false");
 
 	if (config.debug.latencyStamp && config.camera.width < kLatencyStampWidth) {
 		Field field(result, origin + ":debug.latency_stamp");

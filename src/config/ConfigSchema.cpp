@@ -269,6 +269,20 @@ std::vector<ConfigKey> buildKeys()
 	add(key("security", "tls_key", R::Restart, "a PEM file", nullptr,
 		bind<&Config::security, &SecurityConfig::tlsKey>(pathOf("a PEM private key", true))));
 
+	add(key("rtsp", "enabled", R::Restart, "true or false",
+		"An RTSP server for NVRs and players (VLC, ffmpeg, Frigate, Home Assistant):\n"
+		"rtsp://HOST:port/path, RTP over UDP or TCP (interleaved), fed from the same\n"
+		"encoded stream as the web viewers; nothing is encoded twice. It listens on\n"
+		"the same address as the web server and asks for the same users' login\n"
+		"(Basic) when users_file has users. true or false.",
+		bind<&Config::rtsp, &RtspConfig::enabled>(parseBool)));
+	add(key("rtsp", "port", R::Restart, "1..65535",
+		"TCP port of the RTSP server, 1..65535; not the web port.",
+		bind<&Config::rtsp, &RtspConfig::port>(intIn(kPort))));
+	add(key("rtsp", "path", R::Restart, "a path such as /camera",
+		"Path of the stream: \"/\" then segments of A-Z a-z 0-9 - . _ ~.",
+		bind<&Config::rtsp, &RtspConfig::path>(parseRtspPath)));
+
 	add(key("performance", "low_latency_mode", R::Restart, "true or false",
 		"Favour low latency over picture quality, e.g. the software encoder uses\n"
 		"its fastest preset: true or false (also yes/no, on/off, 1/0).",

@@ -314,6 +314,34 @@ std::optional<std::vector<std::string>> parseItems(Field &field, const std::stri
  * RFC 6750 b64token characters, and long enough that guessing is hopeless
  * (webrtc-camera-configure makes 32 random characters).
  */
+std::optional<std::string> parseRtspPath(Field &field, const std::string &value)
+{
+	static const char *allowed =
+		"expected a path such as /camera: \"/\" then segments of A-Z a-z 0-9 - . _ ~ "
+		"separated by \"/\", at most 128 characters";
+	std::string why;
+	if (value.empty() || value.front() != '/')
+		why = "does not start with /";
+	else if (value.size() > 128)
+		why = "is longer than 128 characters";
+	else if (!std::all_of(value.begin(), value.end(),
+			      [](char c) { return g_ascii_isalnum(c) || strchr("-._~/", c); }))
+		why = "has a character outside the allowed set";
+	else {
+		/* Every segment non-empty and no "." or "..": one spelling per mount point. */
+		g_auto(GStrv) segments = g_strsplit(value.c_str() + 1, "/", -1);
+		if (value.size() == 1)
+			why = "has an empty, \".\" or \"..\" segment";
+		for (char **s = segments; *s; s++)
+			if (!**s || !strcmp(*s, ".") || !strcmp(*s, ".."))
+				why = "has an empty, \".\" or \"..\" segment";
+	}
+	if (why.empty())
+		return value;
+	field.error(quote(value) + " " + why, allowed);
+	return std::nullopt;
+}
+
 std::optional<std::vector<std::string>> parseTokens(Field &field, const std::string &value)
 {
 	static const char *allowed =

@@ -40,6 +40,8 @@ std::optional<std::string> parseWebRoot(Field &field, const std::string &value);
 std::optional<std::string> parseAbsolutePath(Field &field, const std::string &value, const char *what);
 /* A file named by a key must exist and be readable now, not at the first request. */
 std::optional<std::string> parseReadableFile(Field &field, const std::string &value, const char *what);
+/* An RTSP mount point: "/" and one or more segments of A-Z a-z 0-9 - . _ ~ */
+std::optional<std::string> parseRtspPath(Field &field, const std::string &value);
 std::optional<std::vector<std::string>> parseTokens(Field &field, const std::string &value);
 std::optional<std::vector<std::string>> parseOrigins(Field &field, const std::string &value);
 /* An http:// or https:// URL with a host, or empty. */

@@ -15,10 +15,17 @@ namespace {
 
 const char *const kParse = "h264parse config-interval=-1";
 
+/*
+ * SPS/PPS before every IDR come from h264parse (config-interval=-1), once
+ * per access unit. rtph264pay 1.22 with config-interval=-1 put them before
+ * each IDR *slice* as well (x264 makes several): ffmpeg, and RTSP recorders
+ * with it, took the slices for separate pictures and one was corrupt at
+ * every keyframe. So the payloader adds none.
+ */
 std::string fanoutDescription()
 {
 	return std::string("rtph264pay name=") + ElementName::kPay +
-	       " config-interval=-1 aggregate-mode=zero-latency pt=96 mtu=1200 ! tee name=" + ElementName::kFanout +
+	       " config-interval=0 aggregate-mode=zero-latency pt=96 mtu=1200 ! tee name=" + ElementName::kFanout +
 	       " allow-not-linked=true " + ElementName::kFanout +
 	       ". ! queue leaky=downstream max-size-buffers=1 ! fakesink name=idle_sink sync=false async=false";
 }

@@ -339,8 +339,8 @@ void StreamPipeline::installProbes()
 	 * unit delimiter, which then flushes them as an access unit of their
 	 * own with the marker bit set. Browsers drop that undecodable "frame"
 	 * and send a PLI: every forced keyframe cost every viewer a frame and
-	 * asked for another keyframe. The payloader already sends SPS/PPS with
-	 * each IDR (config-interval=-1), so it needs nothing from this event.
+	 * asked for another keyframe. h264parse already puts SPS/PPS in each
+	 * IDR's access unit (config-interval=-1), so it needs nothing from this event.
 	 */
 	gst_pad_add_probe(paySink.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, [](GstPad *, GstPadProbeInfo *info, gpointer data) {
 		GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);

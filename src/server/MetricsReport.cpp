@@ -38,8 +38,8 @@ std::string buildMetricsText(const StatsInputs &in, const SnapshotFigures &snaps
 
 	/*
 	 * Viewers by kind label: counts and what they were sent, those that
-	 * left included. Every kind is listed, with 0 when none is there; a
-	 * kind served outside ViewerManager adds its row to `kinds` here.
+	 * left included. Every kind is listed, with 0 when none is there;
+	 * RTSP clients (outside ViewerManager) are counted below.
 	 */
 	struct PerKind {
 		double viewers = 0;
@@ -69,6 +69,9 @@ std::string buildMetricsText(const StatsInputs &in, const SnapshotFigures &snaps
 	out.family("webrtc_camera_viewers", Type::Gauge, "Viewers now, connecting ones included, by kind.");
 	for (const auto &[kind, figures] : kinds)
 		out.sample(figures.viewers, { { "kind", kind } });
+	/* RTSP clients share one media fed from the tee: a count, no per-client bytes. */
+	if (in.rtspClients >= 0)
+		out.sample(in.rtspClients, { { "kind", "rtsp" } });
 	out.family("webrtc_camera_viewers_max", Type::Gauge, "[network] max_viewers.");
 	out.sample(in.viewers.maxViewers());
 	out.family("webrtc_camera_sent_bytes_total", Type::Counter,

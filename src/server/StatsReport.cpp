@@ -137,6 +137,8 @@ std::string buildStatsJson(const StatsInputs &in)
 	});
 	json_builder_end_array(b);
 	addInt(b, "maxViewers", in.viewers.maxViewers());
+	/* A kind of viewer of its own: RTSP clients, not in "viewers" (no WebRTC figures). */
+	addOptional(b, "rtspClients", in.rtspClients >= 0 ? std::optional<int64_t>(in.rtspClients) : std::nullopt);
 
 	json_builder_set_member_name(b, "adaptive");
 	json_builder_begin_object(b);

@@ -25,6 +25,7 @@ struct StatsInputs {
 	const AdaptiveStatus *adaptive = nullptr;
 	ConnectionGuard::Counters connections = {};
 	std::string watchdogProblem; /* empty while the watchdog is fed */
+	int rtspClients = -1;	     /* RTSP clients playing; -1: [rtsp] enabled = false */
 };
 
 std::string buildStatsJson(const StatsInputs &inputs);

@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "config/ConfigLoader.h"
+#include "config/ConfigSchema.h"
 #include "config/ConfigTestSupport.h"
 #include "support/TestSupport.h"
 
@@ -757,7 +758,7 @@ TEST_CASE("unknown sections and keys are errors", "[config]")
 	{
 		std::string error = singleError("[camrea]\nwidth = 640\n", test::kConfigOrigin + ":camrea: ");
 		CHECK(error == test::kConfigOrigin + ":camrea: unknown section [camrea] (did you mean \"camera\"?); "
-					 "known sections are camera, encoding, network, security, performance, "
+					 "known sections are camera, encoding, network, security, rtsp, performance, "
 					 "pipeline, adaptive, snapshot, relay, debug");
 	}
 
@@ -1190,5 +1191,57 @@ TEST_CASE("[relay] keys", "[config]")
 		requireConfig(rtcp);
 		REQUIRE(rtcp.warnings.size() == 1);
 		CHECK(rtcp.warnings[0] == test::kConfigOrigin + ":relay.rtcp_port: ignored without rtp_host");
+	}
+}
+
+TEST_CASE("[rtsp] keys", "[config]")
+{
+	SECTION("defaults")
+	{
+		const Config config = requireConfig(parse(""));
+		CHECK(config.rtsp.enabled);
+		CHECK(config.rtsp.port == 8554);
+		CHECK(config.rtsp.path == "/camera");
+	}
+
+	SECTION("every key is parsed")
+	{
+		const Config config = requireConfig(parse("[rtsp]\nenabled = off\nport = 554\npath = /cams/front-door_1\n"));
+		CHECK_FALSE(config.rtsp.enabled);
+		CHECK(config.rtsp.port == 554);
+		CHECK(config.rtsp.path == "/cams/front-door_1");
+	}
+
+	SECTION("restart keys: a reload reports them, never applies them")
+	{
+		for (const char *name : { "enabled", "port", "path" }) {
+			INFO(name);
+			REQUIRE(findConfigKey("rtsp", name));
+			CHECK(findConfigKey("rtsp", name)->reload == Reload::Restart);
+		}
+	}
+
+	SECTION("bad values name file:section.key")
+	{
+		const std::string at = test::kConfigOrigin + ":rtsp.";
+		singleError("[rtsp]\nenabled = perhaps\n", at + "enabled: \"perhaps\" is not a boolean");
+		singleError("[rtsp]\nport = 0\n", at + "port: \"0\" is out of range");
+		singleError("[rtsp]\nport = 65536\n", at + "port: \"65536\" is out of range");
+		singleError("[rtsp]\npath = camera\n", at + "path: \"camera\" does not start with /");
+		singleError("[rtsp]\npath = /\n", at + "path: \"/\" has an empty");
+		singleError("[rtsp]\npath = /a//b\n", at + "path: \"/a//b\" has an empty");
+		singleError("[rtsp]\npath = /camera/\n", at + "path: \"/camera/\" has an empty");
+		singleError("[rtsp]\npath = /../etc\n", at + "path: \"/../etc\" has an empty, \".\" or \"..\" segment");
+		singleError("[rtsp]\npath = /cam era\n", at + "path: \"/cam era\" has a character outside");
+		singleError("[rtsp]\npath = /cam?x=1\n", at + "path: \"/cam?x=1\" has a character outside");
+		singleError("[rtsp]\npath = /" + std::string(128, 'a') + "\n", at + "path: \"/aaaa");
+	}
+
+	SECTION("the web's port is not the RTSP port")
+	{
+		singleError("[network]\nport = 8554\n", test::kConfigOrigin + ":rtsp.port: 8554 is also network.port");
+		singleError("[rtsp]\nport = 8080\n", test::kConfigOrigin + ":rtsp.port: 8080 is also network.port");
+		/* Off, it takes no port. */
+		CHECK(requireConfig(parse("[rtsp]\nenabled = false\nport = 8080\n")).rtsp.port == 8080);
 	}
 }

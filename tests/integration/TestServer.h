@@ -37,6 +37,7 @@ inline Config testConfig()
 	config.encoding.bitrate = 800000;
 	config.network.bind = "127.0.0.1";
 	config.network.port = 0; /* any free port */
+	config.rtsp.port = 0;
 	config.network.iceAddresses = { "127.0.0.1" };
 	config.network.viewerTimeout = 5;
 	/* Every test client comes from 127.0.0.1. */

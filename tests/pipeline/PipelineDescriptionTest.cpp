@@ -52,7 +52,7 @@ private:
 const char *const kCamera = "/base/soc/i2c0mux/i2c@1/imx219@10";
 const char *const kConvert = "videoconvert ! video/x-raw,format=I420";
 const char *const kTail =
-	"h264parse config-interval=-1 ! rtph264pay name=pay config-interval=-1 "
+	"h264parse config-interval=-1 ! rtph264pay name=pay config-interval=0 "
 	"aggregate-mode=zero-latency pt=96 mtu=1200 ! tee name=fanout allow-not-linked=true "
 	"fanout. ! queue leaky=downstream max-size-buffers=1 ! "
 	"fakesink name=idle_sink sync=false async=false";
