@@ -224,8 +224,8 @@ step "8. several cameras: webrtc-camera@a and webrtc-camera@b beside webrtc-came
 # main unit keeps serving 8080 (its state directory is a symlink into
 # private/, which the instances' must not nest in).
 start=$(now_ms)
-for instance in a:8081:red b:8082:blue; do
-	IFS=: read -r name port pattern <<<"$instance"
+for instance in a:8081:8555:red b:8082:8556:blue; do
+	IFS=: read -r name port rtsp pattern <<<"$instance"
 	in_ct tee "/etc/webrtc-camera/$name.ini" >/dev/null <<INI
 # systemd-test: camera $name, a $pattern picture.
 [encoding]
@@ -234,6 +234,8 @@ bitrate = 200k
 [network]
 port = $port
 ice_addresses = 127.0.0.1
+[rtsp]
+port = $rtsp
 [pipeline]
 source = videotestsrc is-live=true pattern=$pattern ! video/x-raw,width=160,height=120,framerate=10/1 ! queue
 INI
@@ -242,8 +244,8 @@ in_ct systemctl enable --now webrtc-camera@a webrtc-camera@b >"$work/instances.l
 	{ cat "$work/instances.log"; in_ct journalctl -u 'webrtc-camera@*' --no-pager -n 30; die "systemctl enable --now webrtc-camera@a webrtc-camera@b failed"; }
 instance_prop() { in_ct systemctl show "webrtc-camera@$1" -p "$2" --value; }
 instance_health() { in_ct curl -s -o /dev/null -m 2 -w "%{http_code}" "http://127.0.0.1:$1/health" || true; }
-for instance in a:8081:red b:8082:blue; do
-	IFS=: read -r name port pattern <<<"$instance"
+for instance in a:8081:8555:red b:8082:8556:blue; do
+	IFS=: read -r name port rtsp pattern <<<"$instance"
 	state="$(instance_prop "$name" ActiveState)/$(instance_prop "$name" SubState)"
 	[ "$state" = active/running ] || die "webrtc-camera@$name is $state"
 	[ "$(instance_prop "$name" StatusText)" = "streaming on port $port" ] ||
@@ -260,6 +262,11 @@ for instance in a:8081:red b:8082:blue; do
 	red) [ "$v" -gt $((u + 60)) ] || die "webrtc-camera@$name shows no red picture (U $u, V $v)" ;;
 	blue) [ "$u" -gt $((v + 60)) ] || die "webrtc-camera@$name shows no blue picture (U $u, V $v)" ;;
 	esac
+	# Its own RTSP port beside the main unit's 8554, and nothing logged as an error.
+	rtsp_listening() { in_ct python3 -c "import socket; socket.create_connection(('127.0.0.1', $rtsp), 1).close()" 2>/dev/null; }
+	rtsp_listening || die "webrtc-camera@$name's RTSP port $rtsp does not listen"
+	errors="$(in_ct journalctl -u "webrtc-camera@$name" -p err --no-pager -q -o cat)"
+	[ -z "$errors" ] || die "webrtc-camera@$name logged errors: $errors"
 	in_ct test -s "/var/lib/private/webrtc-camera-$name/dtls-identity.pem" ||
 		die "no DTLS identity in webrtc-camera@$name's StateDirectory= (/var/lib/private/webrtc-camera-$name)"
 done
