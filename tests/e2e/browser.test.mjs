@@ -252,12 +252,14 @@ async function main() {
 	cleanups.push(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 	const port = await freePort();
+	const rtspPort = await freePort();
 	const base = `http://127.0.0.1:${port}`;
 	const configPath = path.join(tmp, 'config.ini');
 	fs.writeFileSync(configPath, [
 		'[camera]', 'source = test', `width = ${WIDTH}`, `height = ${HEIGHT}`, 'fps = 30',
 		'[network]', 'bind = 127.0.0.1', `port = ${port}`, 'ice_addresses = 127.0.0.1',
 		`max_viewers = ${MAX_VIEWERS}`,
+		'[rtsp]', `port = ${rtspPort}`,
 		'[debug]', 'latency_stamp = true', '',
 	].join('\n'));
 
@@ -410,6 +412,49 @@ async function main() {
 		}
 	} else {
 		log('5 % loss check skipped: not in a private network namespace');
+	}
+
+	/* --- RTSP clients beside the browser: they get frames, it keeps its rate --- */
+	{
+		const url = `rtsp://127.0.0.1:${rtspPort}/camera`;
+		const clean = (await wcam(page)).stats;
+		await sleep(3000);
+		const before = (await wcam(page)).stats;
+		const cleanFps = (before.framesDecoded - clean.framesDecoded) / 3;
+		const FRAMES = 60;
+		const ffprobe = (transport) => ['ffprobe', ['-v', 'error', '-rtsp_transport', transport,
+			'-select_streams', 'v:0', '-count_frames', '-read_intervals', `%+#${FRAMES}`,
+			'-show_entries', 'stream=nb_read_frames', '-of', 'default=noprint_wrappers=1', url]];
+		const gst = (protocols) => ['gst-launch-1.0', ['-v', 'rtspsrc', `location=${url}`,
+			`protocols=${protocols}`, 'latency=100', '!', 'rtph264depay', '!', 'avdec_h264', '!',
+			'identity', `eos-after=${FRAMES + 1}`, '!', 'fakesink', 'name=decoded', 'silent=false']];
+		const run = ([command, args], name) => new Promise((resolve) => {
+			const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+			let out = '';
+			child.stdout.on('data', (d) => { out += d; });
+			child.stderr.on('data', (d) => { out += d; });
+			const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
+			child.on('close', () => {
+				clearTimeout(timer);
+				const frames = command === 'ffprobe'
+					? Number((out.match(/nb_read_frames=(\d+)/) || [])[1] || 0)
+					: (out.match(/GstFakeSink:decoded: last-message = chain/g) || []).length;
+				resolve({ name, frames, out });
+			});
+		});
+		const started = Date.now();
+		const clients = await Promise.all([run(ffprobe('udp'), 'ffprobe udp'), run(ffprobe('tcp'), 'ffprobe tcp'),
+			run(gst('udp'), 'gst-launch udp'), run(gst('tcp'), 'gst-launch tcp')]);
+		const seconds = (Date.now() - started) / 1000;
+		const after = (await wcam(page)).stats;
+		const fps = (after.framesDecoded - before.framesDecoded) / seconds;
+		log(`RTSP: ${clients.map((c) => `${c.name} ${c.frames} frames`).join(', ')} in ${seconds.toFixed(1)} s; ` +
+			`browser ${fps.toFixed(1)} fps (clean ${cleanFps.toFixed(1)})`);
+		for (const c of clients)
+			check(`RTSP ${c.name} decodes frames beside the browser`, c.frames >= FRAMES - 10,
+				`${c.frames} frames: ${c.out.slice(-300)}`);
+		check('the browser keeps its frame rate while 4 RTSP clients play (90 % of before)',
+			cleanFps > 0 && fps >= 0.9 * cleanFps, `${fps.toFixed(1)} vs ${cleanFps.toFixed(1)} fps`);
 	}
 
 	/* --- fullscreen (keys F and Esc) ------------------------------------- */
