@@ -370,7 +370,7 @@ void Application::reload()
 	http_->applyConfig(config_);
 	snapshot_->applyConfig(config_.snapshot);
 	if (rtsp_)
-		rtsp_->applyConfig(config_.security);
+		rtsp_->applyConfig(config_);
 
 	auto list = [](const std::vector<std::string> &keys) {
 		std::string text;

@@ -204,7 +204,8 @@ std::vector<ConfigKey> buildKeys()
 		"TCP port of the web page and signaling, 1..65535.",
 		bind<&Config::network, &NetworkConfig::port>(intIn(kPort))));
 	add(key("network", "max_viewers", R::Live, "1..64",
-		"Viewers allowed at the same time, 1..64.",
+		"Viewers allowed at the same time, 1..64; RTSP sessions are counted apart,\n"
+		"up to the same number.",
 		bind<&Config::network, &NetworkConfig::maxViewers>(intIn(kMaxViewers))));
 	add(key("network", "ice_servers", R::Live, "a JSON array of RTCIceServer",
 		"STUN/TURN servers as a JSON array, in the format of the browsers'\n"

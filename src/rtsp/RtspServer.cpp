@@ -118,6 +118,7 @@ bool RtspServer::start(std::string &error)
 					  GST_RTSP_MEDIA_FACTORY(g_object_ref(factory_.get())));
 
 	g_signal_connect(server_.get(), "client-connected", G_CALLBACK(&RtspServer::onClientConnected), this);
+	setMaxSessions(config_.network.maxViewers);
 
 	g_autoptr(GError) gerror = nullptr;
 	g_autoptr(GSource) source = gst_rtsp_server_create_source(server_.get(), nullptr, &gerror);
@@ -143,9 +144,18 @@ bool RtspServer::start(std::string &error)
 	return true;
 }
 
-void RtspServer::applyConfig(const SecurityConfig &security)
+void RtspServer::applyConfig(const Config &config)
 {
-	credentials_->setUsers(security.users);
+	credentials_->setUsers(config.security.users);
+	setMaxSessions(config.network.maxViewers);
+}
+
+void RtspServer::setMaxSessions(int sessions)
+{
+	/* One more SETUP gets 503 Service Unavailable; sessions already playing stay. */
+	GObjectPtr<GstRTSPSessionPool> pool =
+		GObjectPtr<GstRTSPSessionPool>::adopt(gst_rtsp_server_get_session_pool(server_.get()));
+	gst_rtsp_session_pool_set_max_sessions(pool.get(), guint(sessions));
 }
 
 std::string RtspServer::url() const

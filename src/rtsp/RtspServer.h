@@ -42,8 +42,11 @@ public:
 	/* Listen and attach to the default main context; false with `error` set when not. */
 	bool start(std::string &error);
 
-	/* [security] users changed (reload): from the next RTSP request. */
-	void applyConfig(const SecurityConfig &security);
+	/*
+	 * Reload: [security] users from the next RTSP request, and at most
+	 * [network] max_viewers RTSP sessions (counted apart from WebRTC's).
+	 */
+	void applyConfig(const Config &config);
 
 	/* The port really bound (useful with port 0 in tests). */
 	int port() const { return port_; }
@@ -59,6 +62,7 @@ public:
 private:
 	static void onClientConnected(GstRTSPServer *server, GstRTSPClient *client, gpointer data);
 	static void onMediaConfigure(GstRTSPMediaFactory *factory, GstRTSPMedia *media, gpointer data);
+	void setMaxSessions(int sessions);
 
 	Config config_;
 	std::string bind_;

@@ -314,3 +314,31 @@ TEST_CASE("RTSP asks for the web's users when authentication is on", "[integrati
 		CHECK(ffprobeFrames(probe.out()) >= kFrames - 10);
 	}
 }
+
+TEST_CASE("RTSP sessions are limited to max_viewers, apart from the WebRTC viewers", "[integration][rtsp]")
+{
+	Config config = testConfig();
+	config.network.maxViewers = 1;
+	Server server(config);
+	RtspServer *rtsp = server.app->rtsp();
+	REQUIRE(rtsp);
+	const std::string url = rtsp->url();
+
+	/* SETUP makes the session (no DESCRIBE needed): the media's one stream, interleaved. */
+	auto setup = [&url](RawClient &client) {
+		client.sendAll("SETUP " + url + "/stream=0 RTSP/1.0\r\nCSeq: 1\r\n"
+			       "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\n");
+		return client.readHead();
+	};
+	auto [first, second] = onClientThread([&]() {
+		RawClient a(rtsp->port());
+		std::string headA = setup(a);
+		RawClient b(rtsp->port());
+		std::string headB = setup(b);
+		return std::make_pair(headA, headB);
+	});
+	INFO(first << "\n" << second);
+	CHECK(first.rfind("RTSP/1.0 200", 0) == 0);
+	CHECK(first.find("Session: ") != std::string::npos);
+	CHECK(second.rfind("RTSP/1.0 503", 0) == 0);
+}
