@@ -443,8 +443,11 @@ async function main() {
 			});
 		});
 		const started = Date.now();
-		const clients = await Promise.all([run(ffprobe('udp'), 'ffprobe udp'), run(ffprobe('tcp'), 'ffprobe tcp'),
-			run(gst('udp'), 'gst-launch udp'), run(gst('tcp'), 'gst-launch tcp')]);
+		/* Two at a time: RTSP sessions are limited to max_viewers (2 here) as well. */
+		const clients = [
+			...await Promise.all([run(ffprobe('udp'), 'ffprobe udp'), run(gst('udp'), 'gst-launch udp')]),
+			...await Promise.all([run(ffprobe('tcp'), 'ffprobe tcp'), run(gst('tcp'), 'gst-launch tcp')]),
+		];
 		const seconds = (Date.now() - started) / 1000;
 		const after = (await wcam(page)).stats;
 		const fps = (after.framesDecoded - before.framesDecoded) / seconds;
@@ -453,7 +456,7 @@ async function main() {
 		for (const c of clients)
 			check(`RTSP ${c.name} decodes frames beside the browser`, c.frames >= FRAMES - 10,
 				`${c.frames} frames: ${c.out.slice(-300)}`);
-		check('the browser keeps its frame rate while 4 RTSP clients play (90 % of before)',
+		check('the browser keeps its frame rate while RTSP clients play (90 % of before)',
 			cleanFps > 0 && fps >= 0.9 * cleanFps, `${fps.toFixed(1)} vs ${cleanFps.toFixed(1)} fps`);
 	}
 
