@@ -6,6 +6,8 @@
 
 #include <crypt.h>
 
+#include <glib.h>
+
 namespace wcam {
 
 namespace {
@@ -90,6 +92,22 @@ bool constantTimeEqual(const std::string &a, const std::string &b)
 	for (size_t i = 0; i < a.size(); i++)
 		differ |= static_cast<unsigned char>(a[i] ^ b[i]);
 	return differ == 0;
+}
+
+LoginCacheKeys::LoginCacheKeys()
+{
+	g_autofree char *secret = g_uuid_string_random();
+	secret_ = secret;
+}
+
+std::string LoginCacheKeys::operator()(const std::string &user, const std::string &password) const
+{
+	std::string data = user + '\0' + password;
+	g_autofree char *mac = g_compute_hmac_for_data(G_CHECKSUM_SHA256,
+						       reinterpret_cast<const guchar *>(secret_.data()), secret_.size(),
+						       reinterpret_cast<const guchar *>(data.data()), data.size());
+	explicit_bzero(data.data(), data.size());
+	return mac;
 }
 
 } /* namespace wcam */

@@ -22,4 +22,18 @@ bool verifyPassword(const std::string &password, const std::string &hash);
 /* Equal strings, in a time that does not depend on where they differ. */
 bool constantTimeEqual(const std::string &a, const std::string &b);
 
+/*
+ * Keys for a cache of logins already verified: an HMAC of user and
+ * password under a secret made per instance, so the cache holds no password.
+ */
+class LoginCacheKeys
+{
+public:
+	LoginCacheKeys();
+	std::string operator()(const std::string &user, const std::string &password) const;
+
+private:
+	std::string secret_;
+};
+
 } /* namespace wcam */

@@ -17,11 +17,7 @@ constexpr size_t kMaxVerified = 64;
 
 } /* namespace */
 
-RtspCredentials::RtspCredentials()
-{
-	g_autofree char *secret = g_uuid_string_random();
-	cacheSecret_ = secret;
-}
+RtspCredentials::RtspCredentials() = default;
 
 void RtspCredentials::setUsers(const std::vector<UserEntry> &users)
 {
@@ -49,21 +45,10 @@ bool RtspCredentials::open() const
 	return users_.empty();
 }
 
-std::string RtspCredentials::cacheKey(const std::string &user, const std::string &password) const
-{
-	std::string data = user + '\0' + password;
-	g_autofree char *mac = g_compute_hmac_for_data(G_CHECKSUM_SHA256,
-						       reinterpret_cast<const guchar *>(cacheSecret_.data()),
-						       cacheSecret_.size(),
-						       reinterpret_cast<const guchar *>(data.data()), data.size());
-	explicit_bzero(data.data(), data.size());
-	return mac;
-}
-
 /* RTSP client thread */
 bool RtspCredentials::check(const std::string &user, const std::string &password, const std::string &remote)
 {
-	std::string key = cacheKey(user, password);
+	std::string key = cacheKey_(user, password);
 	std::string hash;
 	bool known = false;
 	{

@@ -22,6 +22,7 @@
 
 #include "config/Config.h"
 #include "core/GlibPtr.h"
+#include "core/PasswordHash.h"
 #include "server/LoginThrottle.h"
 
 namespace wcam {
@@ -40,12 +41,10 @@ public:
 	bool check(const std::string &user, const std::string &password, const std::string &remote);
 
 private:
-	std::string cacheKey(const std::string &user, const std::string &password) const;
-
 	mutable std::mutex lock_;
 	std::vector<UserEntry> users_;
 	std::string dummyHash_; /* a wrong name costs a crypt too: no hint which exist */
-	std::string cacheSecret_;
+	LoginCacheKeys cacheKey_;
 	/* Logins that passed crypt lately: RTSP clients log in on every request. */
 	std::map<std::string, int64_t> verified_;
 	LoginThrottle throttle_;

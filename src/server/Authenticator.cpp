@@ -93,8 +93,6 @@ struct Authenticator::Job {
 Authenticator::Authenticator(const SecurityConfig &security)
 {
 	pool_ = g_thread_pool_new(&Authenticator::runJob, nullptr, 1, FALSE, nullptr);
-	g_autofree char *secret = g_uuid_string_random();
-	cacheSecret_ = secret;
 	domain_ = GObjectPtr<SoupAuthDomain>::adopt(soup_auth_domain_basic_new("realm", kRealm, nullptr));
 	soup_auth_domain_basic_set_auth_callback(domain_.get(), &Authenticator::checkBasic, this, nullptr);
 	soup_auth_domain_set_filter(domain_.get(), &Authenticator::needsAuth, this, nullptr);
@@ -194,7 +192,7 @@ gboolean Authenticator::checkBasic(SoupAuthDomain *, SoupServerMessage *message,
 	std::string name = user ? user : "";
 	std::string secret = password ? password : "";
 	int64_t now = g_get_monotonic_time();
-	auto cached = self->verified_.find(self->cacheKey(name, secret));
+	auto cached = self->verified_.find(self->cacheKey_(name, secret));
 	if (cached != self->verified_.end() && cached->second > now) {
 		std::string identity = "user " + name;
 		g_object_set_data_full(G_OBJECT(message), kIdentityKey, g_strdup(identity.c_str()), g_free);
@@ -210,17 +208,6 @@ gboolean Authenticator::checkBasic(SoupAuthDomain *, SoupServerMessage *message,
 			       [](gpointer data) { delete static_cast<PendingLogin *>(data); });
 	explicit_bzero(secret.data(), secret.size());
 	return TRUE;
-}
-
-std::string Authenticator::cacheKey(const std::string &user, const std::string &password) const
-{
-	std::string data = user + '\0' + password;
-	g_autofree char *mac = g_compute_hmac_for_data(G_CHECKSUM_SHA256,
-						       reinterpret_cast<const guchar *>(cacheSecret_.data()),
-						       cacheSecret_.size(),
-						       reinterpret_cast<const guchar *>(data.data()), data.size());
-	explicit_bzero(data.data(), data.size());
-	return mac;
 }
 
 void Authenticator::verifyPending(SoupServerMessage *message)
@@ -239,7 +226,7 @@ void Authenticator::verifyPending(SoupServerMessage *message)
 	job->message = GObjectPtr<SoupServerMessage>::retain(message);
 	job->user = login->user;
 	job->password = login->password;
-	job->cacheKey = cacheKey(login->user, login->password);
+	job->cacheKey = cacheKey_(login->user, login->password);
 	job->owner = lifetime_.guard();
 	job->self = this;
 	auto it = std::find_if(users_.begin(), users_.end(), [&](const UserEntry &u) { return u.name == login->user; });

@@ -23,6 +23,7 @@
 #include "config/Config.h"
 #include "core/GlibPtr.h"
 #include "core/MainThread.h"
+#include "core/PasswordHash.h"
 #include "server/LoginThrottle.h"
 
 namespace wcam {
@@ -70,7 +71,6 @@ private:
 	struct Job;
 	static void runJob(gpointer job, gpointer);
 	void finishJob(Job *job);
-	std::string cacheKey(const std::string &user, const std::string &password) const;
 	void syncDomain();
 
 	std::vector<UserEntry> users_;
@@ -78,7 +78,7 @@ private:
 	LoginThrottle throttle_;
 	/* Logins that passed crypt lately: yescrypt costs tens of ms per request. */
 	std::map<std::string, int64_t> verified_;
-	std::string cacheSecret_;
+	LoginCacheKeys cacheKey_;
 	SoupServer *server_ = nullptr;
 	GObjectPtr<SoupAuthDomain> domain_;
 	bool domainAdded_ = false;
