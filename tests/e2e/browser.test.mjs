@@ -451,6 +451,12 @@ async function main() {
 		 * held the limit for a minute.
 		 */
 		const clients = await Promise.all([run(ffprobe('tcp'), 'ffprobe tcp'), run(gst('tcp'), 'gst-launch tcp')]);
+		/*
+		 * The rate over at least 8 s from the clients' start: over their own
+		 * 2.5 s, two software decoders beside Chromium on this 2-core machine
+		 * once left it 24 fps of 30 (CI), a dip of the host, not of the stream.
+		 */
+		await sleep(Math.max(0, 8000 - (Date.now() - started)));
 		const seconds = (Date.now() - started) / 1000;
 		const after = (await wcam(page)).stats;
 		const fps = (after.framesDecoded - before.framesDecoded) / seconds;
