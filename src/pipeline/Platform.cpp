@@ -6,7 +6,6 @@
 #include "pipeline/Platform.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fcntl.h>
@@ -167,8 +166,7 @@ std::vector<V4l2Node> queryV4l2Nodes()
 	}
 
 	std::sort(nodes.begin(), nodes.end(), [](const V4l2Node &a, const V4l2Node &b) {
-		return std::strtoul(a.path.c_str() + 10, nullptr, 10) <
-		       std::strtoul(b.path.c_str() + 10, nullptr, 10);
+		return nodeNumber(a.path) < nodeNumber(b.path);
 	});
 	return nodes;
 }

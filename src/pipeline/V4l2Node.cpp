@@ -52,13 +52,13 @@ int rank(const V4l2Node &node)
 	return 2;
 }
 
+} /* namespace */
+
 unsigned long nodeNumber(const std::string &path)
 {
 	size_t digits = path.find_last_not_of("0123456789");
 	return std::strtoul(path.c_str() + digits + 1, nullptr, 10);
 }
-
-} /* namespace */
 
 std::string whyNotCamera(const V4l2Node &node)
 {

@@ -35,6 +35,9 @@ std::string whyNotCamera(const V4l2Node &node);
  */
 std::vector<V4l2Node> chooseCaptureNodes(const std::vector<V4l2Node> &nodes);
 
+/* N of /dev/videoN, for numeric order (video2 before video10). */
+unsigned long nodeNumber(const std::string &path);
+
 /* "/dev/video8 (uvcvideo: HD Webcam C270)", for logs and the status tool. */
 std::string describe(const V4l2Node &node);
 
