@@ -9,6 +9,8 @@
 
 #include <glib.h>
 
+#include "pipeline/V4l2EncoderLimits.h"
+
 namespace wcam {
 
 namespace {
@@ -76,8 +78,25 @@ ChainChoice libcameraChain(const Config &config, const std::string &camera,
 	std::string description = "libcamerasrc";
 	if (!camera.empty())
 		description += " camera-name=" + quoted(camera);
-	/* NV12 is what the ISP produces and what v4l2h264enc takes directly. */
-	description += " ! " + sourceCaps(rawCaps(config, "NV12"));
+	/*
+	 * NV12 is what the ISP produces and what v4l2h264enc takes directly.
+	 * Format, framerate and colorimetry are spelled out: libcamerasrc
+	 * left to negotiate them has failed against v4l2h264enc and x264enc
+	 * (kbingham in ArduCAM/Arducam-Pivariety-V4L2-Driver#15; the working
+	 * caps of raspberrypi/libcamera#30, and #143 on a Pi 5). bt709 is the
+	 * Pi pipeline handler's colour space for video recording; asked for
+	 * none, it falls back to full-range sYCC (rpi/common/pipeline_base.cpp).
+	 *
+	 * No v4l2convert before the encoder, unlike Raspberry Pi's own example
+	 * (raspberrypi/libcamera#62): it costs a second ISP pass per frame, and
+	 * what it fixed there, caps left to negotiation and lines padded past
+	 * the width, is covered by these caps and by v4l2EncoderSizeProblem()
+	 * (widths a multiple of 32, where the ISP's stride is the width).
+	 * On a Pi 5 the PiSP pads lines to 64 bytes; libcamera 0.5.1 and
+	 * later tell videoconvert through GstVideoMeta, so the presets keep
+	 * to widths that are multiples of 64 for older ones.
+	 */
+	description += " ! " + sourceCaps(rawCaps(config, "NV12") + ",colorimetry=bt709");
 	return { description, "libcamera", std::move(reason), SourceKind::Libcamera };
 }
 
@@ -208,15 +227,13 @@ const char *profileName(H264Profile profile)
 	}
 }
 
-/* The smallest common level that fits the pixel rate. */
-const char *levelName(const Config &config)
+/* The most the encoder can be asked for: the adaptive ceiling may be above the start. */
+int maxBitrate(const Config &config)
 {
-	int64_t rate = int64_t(config.camera.width) * config.camera.height * config.camera.fps;
-	if (rate <= int64_t(1280) * 720 * 30)
-		return "3.1";
-	if (rate <= int64_t(1920) * 1080 * 30)
-		return "4";
-	return "4.2";
+	int bitrate = config.encoding.bitrate;
+	if (config.adaptive.enabled)
+		bitrate = std::max(bitrate, config.adaptive.maxBitrate);
+	return bitrate;
 }
 
 int keyframeFrames(const Config &config)
@@ -230,13 +247,29 @@ ChainChoice v4l2Encoder(const Config &config, std::string reason)
 	 * The Pi's encoder takes profile and level only through its output
 	 * caps; bitrate, GOP and inline SPS/PPS through extra-controls.
 	 */
-	std::string controls = "controls,video_bitrate=" + std::to_string(config.encoding.bitrate) +
+	/*
+	 * Control names as bcm2835-codec has them (raspberrypi/linux#4917):
+	 * video_bitrate_mode 1 is CBR; the bitrate is put in the driver's
+	 * range and step, which the kernel would do silently.
+	 *
+	 * The level must cover the stream: since GStreamer 1.18 v4l2h264enc
+	 * takes it from the caps and, without one, sets level 1.0, which the
+	 * encoder cannot keep to at any useful size (6by9 in
+	 * raspberrypi/documentation#3545).
+	 */
+	int bitrate = v4l2Bitrate(config.encoding.bitrate);
+	const CameraConfig &camera = config.camera;
+	std::string controls = "controls,video_bitrate=" + std::to_string(bitrate) +
 			       ",video_bitrate_mode=1,repeat_sequence_header=1,h264_i_frame_period=" +
 			       std::to_string(keyframeFrames(config));
 	std::string description = std::string("v4l2h264enc name=") + ElementName::kEncoder +
 				  " extra-controls=" + quoted(controls) + " ! video/x-h264,profile=(string)" +
 				  profileName(config.encoding.profile) + ",level=(string)" +
-				  levelName(config);
+				  h264Level(camera.width, camera.height, camera.fps,
+					    v4l2Bitrate(maxBitrate(config)), config.encoding.profile);
+	if (bitrate != config.encoding.bitrate)
+		reason += " (bitrate " + std::to_string(config.encoding.bitrate) + " set to " +
+			  std::to_string(bitrate) + ", the encoder's nearest: 25000..25000000 in steps of 25000)";
 	return { description, "v4l2", std::move(reason), SourceKind::Auto, EncoderKind::V4l2 };
 }
 
@@ -298,6 +331,8 @@ ChainChoice chooseEncoder(const Config &config, const Platform &platform)
 	bool haveV4l2 = platform.hasElement("v4l2h264enc");
 	bool haveX264 = platform.hasElement("x264enc");
 	bool haveOpenh264 = platform.hasElement("openh264enc");
+	std::string sizeProblem = v4l2EncoderSizeProblem(config.camera.width, config.camera.height,
+							 config.camera.fps);
 
 	switch (config.encoding.encoder) {
 	case EncoderKind::V4l2:
@@ -306,6 +341,8 @@ ChainChoice chooseEncoder(const Config &config, const Platform &platform)
 				       "encoding.encoder = v4l2, but the v4l2h264enc element is not "
 				       "available (it needs a V4L2 H.264 encoder device, e.g. a "
 				       "Raspberry Pi 0-4)");
+		if (!sizeProblem.empty())
+			return failure("v4l2", "encoding.encoder = v4l2, but " + sizeProblem);
 		return v4l2Encoder(config, "encoding.encoder = v4l2");
 	case EncoderKind::X264:
 		if (!haveX264)
@@ -325,6 +362,10 @@ ChainChoice chooseEncoder(const Config &config, const Platform &platform)
 	}
 
 	/* v4l2h264enc registers only when an encoder device exists. */
+	/* Not a silent fall back to x264: on a Pi 0-3 it cannot keep up. */
+	if (haveV4l2 && !sizeProblem.empty())
+		return failure("auto", "auto: hardware encoder v4l2h264enc found, but " + sizeProblem +
+					       "; change camera.width/height/fps or set encoding.encoder");
 	if (haveV4l2)
 		return v4l2Encoder(config, "auto: hardware encoder v4l2h264enc found");
 	if (haveX264)

@@ -530,6 +530,33 @@ TEST_CASE("latency stamp needs a wide enough picture", "[config]")
 			    .debug.latencyStamp);
 }
 
+TEST_CASE("the hardware encoder's sizes are checked where the file names it", "[config]")
+{
+	/* 1296x972, a v1 camera mode, comes out corrupt (raspberrypi/firmware#1608). */
+	std::string error = singleError("[camera]\nwidth = 1296\nheight = 972\n[encoding]\nencoder = v4l2\n",
+					test::kConfigOrigin + ":camera.width: the Raspberry Pi hardware encoder "
+							      "needs a width that is a multiple of 32, not 1296");
+	CHECK(error.find("try 1280 or 1312") != std::string::npos);
+
+	/* The preset names the encoder, the file the width. */
+	singleError("[camera]\npreset = pi-4\nwidth = 1000\n", test::kConfigOrigin + ":camera.width: ");
+	singleError("[camera]\nwidth = 1920\nheight = 1200\n[encoding]\nencoder = v4l2\n",
+		    test::kConfigOrigin + ":camera.width: the Raspberry Pi hardware encoder corrupts frames "
+					  "larger than 1920x1080");
+	singleError("[camera]\nwidth = 1920\nheight = 1080\nfps = 90\n[encoding]\nencoder = v4l2\n",
+		    test::kConfigOrigin + ":camera.fps: the Raspberry Pi hardware encoder tops out at H.264 level 4.2");
+
+	/* Sizes it takes, and other encoders, pass. */
+	CHECK(requireConfig(parse("[camera]\nwidth = 1920\nheight = 1080\nfps = 60\n[encoding]\nencoder = v4l2\n"))
+		      .camera.fps == 60);
+	CHECK(requireConfig(parse("[camera]\nwidth = 800\nheight = 600\n[encoding]\nencoder = v4l2\n"))
+		      .camera.width == 800);
+	for (const char *encoder : { "auto", "x264", "openh264" })
+		CHECK(requireConfig(parse(std::string("[camera]\nwidth = 1296\nheight = 972\n[encoding]\nencoder = ") +
+					  encoder + "\n"))
+			      .camera.width == 1296);
+}
+
 TEST_CASE("web_root", "[config]")
 {
 	TempDir dir;
