@@ -100,10 +100,32 @@ ChainChoice libcameraChain(const Config &config, const std::string &camera,
 	return { description, "libcamera", std::move(reason), SourceKind::Libcamera };
 }
 
-ChainChoice v4l2Chain(const Config &config, const std::string &device, std::string reason)
+ChainChoice failure(const char *kind, std::string reason);
+
+/*
+ * Raw: whatever raw format the camera offers at that size and rate (UVC
+ * cameras: YUYV), converted for the encoder after the queue. MJPEG: what
+ * most UVC webcams send at 720p30 and above, decoded with jpegdec, as the
+ * pipelines known to work do (`v4l2src ! image/jpeg,width=1280,height=720,
+ * framerate=30/1 ! jpegdec ! videoconvert ! x264enc`, e.g.
+ * v4l2loopback/v4l2loopback#375). Either way the device is the one chosen
+ * by driver (V4l2Node), never a fixed /dev/video0, which on a Pi with a CSI
+ * camera is the unicam Bayer node.
+ */
+ChainChoice v4l2Chain(const Config &config, const Platform &platform, const std::string &device,
+		      std::string reason)
 {
-	std::string description = "v4l2src device=" + launchValue(device) + " ! " +
-				  sourceCaps(rawCaps(config, nullptr));
+	std::string description = "v4l2src device=" + launchValue(device) + " ! ";
+	if (config.camera.format == CaptureFormat::Mjpeg) {
+		if (!platform.hasElement("jpegdec"))
+			return failure("v4l2", "camera.format = mjpeg, but the jpegdec element is not "
+					       "installed (apt install gstreamer1.0-plugins-good)");
+		description += "image/jpeg,width=" + std::to_string(config.camera.width) +
+			       ",height=" + std::to_string(config.camera.height) +
+			       ",framerate=" + std::to_string(config.camera.fps) + "/1 ! jpegdec ! ";
+		reason += ", MJPEG decoded by jpegdec";
+	}
+	description += sourceCaps(rawCaps(config, nullptr));
 	return { description, "v4l2", std::move(reason), SourceKind::V4l2 };
 }
 
@@ -152,7 +174,7 @@ ChainChoice explicitV4l2(const Config &config, const Platform &platform)
 			       "(apt install gstreamer1.0-plugins-good)");
 
 	if (!config.camera.device.empty())
-		return v4l2Chain(config, config.camera.device,
+		return v4l2Chain(config, platform, config.camera.device,
 				 "camera.source = v4l2, camera.device = " + config.camera.device);
 
 	std::vector<std::string> devices = platform.v4l2CaptureDevices();
@@ -161,7 +183,7 @@ ChainChoice explicitV4l2(const Config &config, const Platform &platform)
 			       "camera.source = v4l2, but no V4L2 capture device was found "
 			       "(set camera.device)");
 
-	return v4l2Chain(config, devices.front(),
+	return v4l2Chain(config, platform, devices.front(),
 			 "camera.source = v4l2, first capture device " + devices.front());
 }
 
@@ -182,7 +204,7 @@ ChainChoice autoSource(const Config &config, const Platform &platform)
 
 	/* A device node names a V4L2 camera; anything else a libcamera one. */
 	if (isDevicePath(device) && haveV4l2src)
-		return v4l2Chain(config, device, "auto: camera.device " + device + " is a V4L2 node");
+		return v4l2Chain(config, platform, device, "auto: camera.device " + device + " is a V4L2 node");
 
 	std::string why = "auto: ";
 	std::vector<std::string> cameras;
@@ -203,7 +225,7 @@ ChainChoice autoSource(const Config &config, const Platform &platform)
 		devices = platform.v4l2CaptureDevices();
 
 	if (!devices.empty())
-		return v4l2Chain(config, devices.front(),
+		return v4l2Chain(config, platform, devices.front(),
 				 why + "using V4L2 capture device " + devices.front());
 	why += haveV4l2src ? "no V4L2 capture device; " : "no v4l2src element; ";
 

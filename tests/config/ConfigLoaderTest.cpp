@@ -756,7 +756,7 @@ TEST_CASE("unknown sections and keys are errors", "[config]")
 	{
 		std::string error = singleError("[camera]\nwidht = 640\n", test::kConfigOrigin + ":camera.widht: ");
 		CHECK(error == test::kConfigOrigin + ":camera.widht: unknown key (did you mean \"width\"?); known "
-					 "keys in [camera] are source, device, width, height, fps, "
+					 "keys in [camera] are source, device, format, width, height, fps, "
 					 "buffer_size, preset");
 	}
 

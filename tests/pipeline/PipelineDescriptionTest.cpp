@@ -59,7 +59,7 @@ const char *const kTail =
 	"fakesink name=idle_sink sync=false async=false";
 
 const std::set<std::string> kBase = { "videotestsrc", "v4l2src", "videoconvert", "h264parse",
-				      "rtph264pay", "tee", "queue", "fakesink" };
+				      "rtph264pay", "tee", "queue", "fakesink", "jpegdec" };
 
 std::set<std::string> with(std::set<std::string> elements, std::initializer_list<const char *> more)
 {
@@ -427,6 +427,50 @@ TEST_CASE("Auto source prefers libcamera, then V4L2, then the test pattern",
 	source = chooseSource(config, nothing);
 	CHECK(source.description.empty());
 	CHECK_FALSE(source.reason.empty());
+}
+
+TEST_CASE("USB webcams: MJPEG decoded by jpegdec, raw converted after the queue",
+	  "[pipeline][description]")
+{
+	/* A Pi 4 with a CSI camera and a UVC webcam: V4l2Node lists only the webcam. */
+	FakePlatform platform(with(kBase, { "libcamerasrc", "v4l2h264enc" }), { kCamera }, { "/dev/video8" });
+	Config config;
+	config.camera.source = SourceKind::V4l2;
+	config.camera.format = CaptureFormat::Mjpeg;
+	config.camera.width = 640;
+	config.camera.height = 480;
+	config.camera.fps = 15;
+
+	PipelineDescription d = describePipeline(config, platform);
+	REQUIRE(d.error.empty());
+	CHECK(d.source.description ==
+	      "v4l2src device=/dev/video8 ! image/jpeg,width=640,height=480,framerate=15/1 ! jpegdec ! "
+	      "capsfilter name=source_caps caps=\"video/x-raw,width=640,height=480,framerate=15/1\"");
+	CHECK(contains(d.source.reason, "MJPEG decoded by jpegdec"));
+	/* Decoded frames are I420 or Y42B: converted for the encoder. */
+	CHECK(contains(d.launch, std::string("max-size-time=0 leaky=downstream ! ") + kConvert +
+					 " ! v4l2h264enc name=encoder"));
+
+	/* Raw: the camera's own format (YUYV), no decoder. */
+	config.camera.format = CaptureFormat::Raw;
+	d = describePipeline(config, platform);
+	REQUIRE(d.error.empty());
+	CHECK(d.source.description == "v4l2src device=/dev/video8 ! capsfilter name=source_caps "
+				      "caps=\"video/x-raw,width=640,height=480,framerate=15/1\"");
+	CHECK(contains(d.launch, kConvert));
+
+	/* The format is a V4L2 matter: libcamera and the test pattern ignore it. */
+	config.camera.format = CaptureFormat::Mjpeg;
+	config.camera.source = SourceKind::Libcamera;
+	CHECK_FALSE(contains(describePipeline(config, platform).launch, "jpegdec"));
+	config.camera.source = SourceKind::Test;
+	CHECK_FALSE(contains(describePipeline(config, platform).launch, "jpegdec"));
+
+	/* Without jpegdec: say which package. */
+	config.camera.source = SourceKind::V4l2;
+	FakePlatform noJpegdec({ "v4l2src", "videoconvert", "x264enc" }, {}, { "/dev/video0" });
+	d = describePipeline(config, noJpegdec);
+	CHECK(contains(d.error, "camera.format = mjpeg, but the jpegdec element is not installed"));
 }
 
 TEST_CASE("Auto encoder order", "[pipeline][description]")
@@ -837,4 +881,22 @@ TEST_CASE("encoding.threads reaches the software encoders", "[pipeline][descript
 		else
 			CHECK_FALSE(contains(three.encoder.description, "thread"));
 	}
+}
+
+TEST_CASE("The MJPEG webcam chain decodes and plays", "[pipeline][run]")
+{
+	/* As on a machine with a webcam, a JPEG test source standing in for v4l2src. */
+	Config config;
+	config.camera.source = SourceKind::V4l2;
+	config.camera.format = CaptureFormat::Mjpeg;
+	config.camera.width = 320;
+	config.camera.height = 240;
+	FakePlatform platform(with(kBase, { "x264enc" }), {}, { "/dev/video0" });
+	PipelineDescription d = describePipeline(config, platform);
+	REQUIRE(d.error.empty());
+	std::string camera = "v4l2src device=/dev/video0 ! ";
+	REQUIRE(d.launch.rfind(camera, 0) == 0);
+	d.launch = "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+		   "jpegenc ! " + d.launch.substr(camera.size());
+	checkRun(d);
 }
