@@ -426,7 +426,13 @@ PipelineDescription describePipeline(const Config &config, const Platform &platf
 
 	result.producer = result.source.description + " ! " + queue;
 
-	/* libcamera's NV12 goes into the Pi's encoder as is (zero-copy). */
+	/*
+	 * libcamera's NV12 goes into the Pi's encoder as is. Everything else
+	 * is converted to I420 first, a USB camera's YUYV too, though
+	 * bcm2835-codec takes YUYV: its YUYV stride was wrong until
+	 * raspberrypi/linux#5646 (2023), and one format into the encoder is
+	 * one path to trust.
+	 */
 	bool direct = result.source.sourceKind == SourceKind::Libcamera &&
 		      result.encoder.encoderKind == EncoderKind::V4l2;
 	if (!direct)
