@@ -265,6 +265,12 @@ void checkCombinations(const std::string &origin, Config &config, ConfigResult &
 			field.warning("ignored with source = test");
 	}
 
+	/* With auto it applies when a V4L2 camera is the one found. */
+	if (config.camera.format != CaptureFormat::Raw &&
+	    (config.camera.source == SourceKind::Libcamera || config.camera.source == SourceKind::Test))
+		Field(result, origin + ":camera.format")
+			.warning(std::string("ignored with source = ") + toString(config.camera.source));
+
 	/* With encoder = auto the pipeline description makes the same check on a Pi. */
 	const CameraConfig &camera = config.camera;
 	if (config.encoding.encoder == EncoderKind::V4l2) {

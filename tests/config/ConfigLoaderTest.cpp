@@ -557,6 +557,25 @@ TEST_CASE("the hardware encoder's sizes are checked where the file names it", "[
 			      .camera.width == 1296);
 }
 
+TEST_CASE("camera.format is a V4L2 matter", "[config]")
+{
+	CHECK(requireConfig(parse("")).camera.format == CaptureFormat::Raw);
+	for (const char *source : { "auto", "v4l2" }) {
+		ConfigResult result = parse(std::string("[camera]\nsource = ") + source + "\nformat = MJPEG\n");
+		INFO(source << allErrors(result));
+		CHECK(requireConfig(result).camera.format == CaptureFormat::Mjpeg);
+		CHECK(result.warnings.empty());
+	}
+	for (const char *source : { "libcamera", "test" }) {
+		ConfigResult result = parse(std::string("[camera]\nsource = ") + source + "\nformat = mjpeg\n");
+		REQUIRE(result.warnings.size() == 1);
+		CHECK(result.warnings[0] ==
+		      test::kConfigOrigin + ":camera.format: ignored with source = " + source);
+	}
+	std::string error = singleError("[camera]\nformat = h264\n", test::kConfigOrigin + ":camera.format: \"h264\"");
+	CHECK(error.find("raw, mjpeg") != std::string::npos);
+}
+
 TEST_CASE("web_root", "[config]")
 {
 	TempDir dir;
