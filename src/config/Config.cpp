@@ -20,6 +20,7 @@ const char *nameOf(T value, const Choice<T> (&choices)[N])
 const char *toString(SourceKind kind) { return nameOf(kind, kSources); }
 const char *toString(EncoderKind kind) { return nameOf(kind, kEncoders); }
 const char *toString(H264Profile profile) { return nameOf(profile, kProfiles); }
+const char *toString(CaptureFormat format) { return nameOf(format, kCaptureFormats); }
 const char *toString(FrameDropStrategy strategy) { return nameOf(strategy, kDropStrategies); }
 const char *toString(AdaptivePolicy policy) { return nameOf(policy, kAdaptivePolicies); }
 const char *toString(LogLevel level) { return nameOf(level, kLogLevels); }

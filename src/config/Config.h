@@ -17,6 +17,8 @@ namespace wcam {
 enum class SourceKind { Auto, Libcamera, V4l2, Test };
 enum class EncoderKind { Auto, V4l2, X264, OpenH264 };
 enum class H264Profile { Baseline, Main, High };
+/* What a V4L2 camera is asked for: raw frames, or JPEG decoded here. */
+enum class CaptureFormat { Raw, Mjpeg };
 
 /*
  * What to do when frames arrive faster than the encoder takes them.
@@ -36,6 +38,7 @@ struct IceServer {
 struct CameraConfig {
 	SourceKind source = SourceKind::Auto;
 	std::string device; /* empty: first capture device found */
+	CaptureFormat format = CaptureFormat::Raw; /* V4L2 only */
 	int width = 1280;
 	int height = 720;
 	int fps = 30;
@@ -201,6 +204,11 @@ inline constexpr Choice<EncoderKind> kEncoders[] = {
 	{ "openh264", EncoderKind::OpenH264 },
 };
 
+inline constexpr Choice<CaptureFormat> kCaptureFormats[] = {
+	{ "raw", CaptureFormat::Raw },
+	{ "mjpeg", CaptureFormat::Mjpeg },
+};
+
 inline constexpr Choice<H264Profile> kProfiles[] = {
 	{ "baseline", H264Profile::Baseline },
 	{ "main", H264Profile::Main },
@@ -229,6 +237,7 @@ inline constexpr Choice<FrameDropStrategy> kDropStrategies[] = {
 const char *toString(SourceKind kind);
 const char *toString(EncoderKind kind);
 const char *toString(H264Profile profile);
+const char *toString(CaptureFormat format);
 const char *toString(FrameDropStrategy strategy);
 const char *toString(AdaptivePolicy policy);
 const char *toString(LogLevel level);

@@ -26,6 +26,7 @@
 #include "core/PasswordHash.h"
 #include "core/TlsFiles.h"
 #include "pipeline/LatencyStampGeometry.h"
+#include "pipeline/V4l2EncoderLimits.h"
 
 namespace wcam {
 
@@ -262,6 +263,23 @@ void checkCombinations(const std::string &origin, Config &config, ConfigResult &
 				    "or empty for the first capture device");
 		else if (config.camera.source == SourceKind::Test)
 			field.warning("ignored with source = test");
+	}
+
+	/* With auto it applies when a V4L2 camera is the one found. */
+	if (config.camera.format != CaptureFormat::Raw &&
+	    (config.camera.source == SourceKind::Libcamera || config.camera.source == SourceKind::Test))
+		Field(result, origin + ":camera.format")
+			.warning(std::string("ignored with source = ") + toString(config.camera.source));
+
+	/* With encoder = auto the pipeline description makes the same check on a Pi. */
+	const CameraConfig &camera = config.camera;
+	if (config.encoding.encoder == EncoderKind::V4l2) {
+		std::string problem = v4l2EncoderSizeProblem(camera.width, camera.height, camera.fps);
+		bool rate = problem.find(" fps") != std::string::npos;
+		if (!problem.empty())
+			Field(result, origin + (rate ? ":camera.fps" : ":camera.width"))
+				.error(problem, "expected a size and rate the encoder takes, e.g. 1280x720 or "
+						"1920x1080 at 30 fps, or encoding.encoder = x264");
 	}
 
 	/* Pairs must leave room for hysteresis: low below high. */

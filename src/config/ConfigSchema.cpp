@@ -159,6 +159,11 @@ std::vector<ConfigKey> buildKeys()
 		"path such as /dev/video0; for libcamera a camera name as listed by\n"
 		"\"cam --list\". With auto, a /dev/ path selects V4L2, anything else libcamera.",
 		bind<&Config::camera, &CameraConfig::device>(anyText)));
+	add(key("camera", "format", R::Restart, "raw or mjpeg",
+		"What a V4L2 camera sends: raw or mjpeg. Most USB webcams give 720p30 and\n"
+		"more only as MJPEG (raw YUYV is held to a few frames per second by USB 2.0);\n"
+		"mjpeg decodes it here (jpegdec). Ignored by libcamera and the test pattern.",
+		bind<&Config::camera, &CameraConfig::format>(oneOf("format", kCaptureFormats))));
 	add(key("camera", "width", R::Restart, "even, 16..4096 pixels",
 		"Capture size in pixels: even integers, width 16..4096, height 16..2304.",
 		bind<&Config::camera, &CameraConfig::width>(intIn(kWidth))));

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/GlibPtr.h"
+#include "pipeline/V4l2EncoderLimits.h"
 
 namespace wcam {
 
@@ -29,7 +30,8 @@ bool setEncoderBitrate(GstElement *encoder, int bitsPerSecond)
 		return true;
 	}
 	if (name == "v4l2h264enc") {
-		/* The driver applies controls set while streaming. */
+		/* The driver applies controls set while streaming; its range and step, as reported. */
+		bitsPerSecond = v4l2Bitrate(bitsPerSecond);
 		GstStructure *current = nullptr;
 		g_object_get(encoder, "extra-controls", &current, nullptr);
 		StructurePtr controls = StructurePtr::adopt(current ? current

@@ -9,6 +9,8 @@
 
 #include <glib.h>
 
+#include "pipeline/V4l2EncoderLimits.h"
+
 namespace wcam {
 
 namespace {
@@ -76,15 +78,54 @@ ChainChoice libcameraChain(const Config &config, const std::string &camera,
 	std::string description = "libcamerasrc";
 	if (!camera.empty())
 		description += " camera-name=" + quoted(camera);
-	/* NV12 is what the ISP produces and what v4l2h264enc takes directly. */
-	description += " ! " + sourceCaps(rawCaps(config, "NV12"));
+	/*
+	 * NV12 is what the ISP produces and what v4l2h264enc takes directly.
+	 * Format, framerate and colorimetry are spelled out: libcamerasrc
+	 * left to negotiate them has failed against v4l2h264enc and x264enc
+	 * (kbingham in ArduCAM/Arducam-Pivariety-V4L2-Driver#15; the working
+	 * caps of raspberrypi/libcamera#30, and #143 on a Pi 5). bt709 is the
+	 * Pi pipeline handler's colour space for video recording; asked for
+	 * none, it falls back to full-range sYCC (rpi/common/pipeline_base.cpp).
+	 *
+	 * No v4l2convert before the encoder, unlike Raspberry Pi's own example
+	 * (raspberrypi/libcamera#62): it costs a second ISP pass per frame, and
+	 * what it fixed there, caps left to negotiation and lines padded past
+	 * the width, is covered by these caps and by v4l2EncoderSizeProblem()
+	 * (widths a multiple of 32, where the ISP's stride is the width).
+	 * On a Pi 5 the PiSP pads lines to 64 bytes; libcamera 0.5.1 and
+	 * later tell videoconvert through GstVideoMeta, so the presets keep
+	 * to widths that are multiples of 64 for older ones.
+	 */
+	description += " ! " + sourceCaps(rawCaps(config, "NV12") + ",colorimetry=bt709");
 	return { description, "libcamera", std::move(reason), SourceKind::Libcamera };
 }
 
-ChainChoice v4l2Chain(const Config &config, const std::string &device, std::string reason)
+ChainChoice failure(const char *kind, std::string reason);
+
+/*
+ * Raw: whatever raw format the camera offers at that size and rate (UVC
+ * cameras: YUYV), converted for the encoder after the queue. MJPEG: what
+ * most UVC webcams send at 720p30 and above, decoded with jpegdec, as the
+ * pipelines known to work do (`v4l2src ! image/jpeg,width=1280,height=720,
+ * framerate=30/1 ! jpegdec ! videoconvert ! x264enc`, e.g.
+ * v4l2loopback/v4l2loopback#375). Either way the device is the one chosen
+ * by driver (V4l2Node), never a fixed /dev/video0, which on a Pi with a CSI
+ * camera is the unicam Bayer node.
+ */
+ChainChoice v4l2Chain(const Config &config, const Platform &platform, const std::string &device,
+		      std::string reason)
 {
-	std::string description = "v4l2src device=" + launchValue(device) + " ! " +
-				  sourceCaps(rawCaps(config, nullptr));
+	std::string description = "v4l2src device=" + launchValue(device) + " ! ";
+	if (config.camera.format == CaptureFormat::Mjpeg) {
+		if (!platform.hasElement("jpegdec"))
+			return failure("v4l2", "camera.format = mjpeg, but the jpegdec element is not "
+					       "installed (apt install gstreamer1.0-plugins-good)");
+		description += "image/jpeg,width=" + std::to_string(config.camera.width) +
+			       ",height=" + std::to_string(config.camera.height) +
+			       ",framerate=" + std::to_string(config.camera.fps) + "/1 ! jpegdec ! ";
+		reason += ", MJPEG decoded by jpegdec";
+	}
+	description += sourceCaps(rawCaps(config, nullptr));
 	return { description, "v4l2", std::move(reason), SourceKind::V4l2 };
 }
 
@@ -133,7 +174,7 @@ ChainChoice explicitV4l2(const Config &config, const Platform &platform)
 			       "(apt install gstreamer1.0-plugins-good)");
 
 	if (!config.camera.device.empty())
-		return v4l2Chain(config, config.camera.device,
+		return v4l2Chain(config, platform, config.camera.device,
 				 "camera.source = v4l2, camera.device = " + config.camera.device);
 
 	std::vector<std::string> devices = platform.v4l2CaptureDevices();
@@ -142,7 +183,7 @@ ChainChoice explicitV4l2(const Config &config, const Platform &platform)
 			       "camera.source = v4l2, but no V4L2 capture device was found "
 			       "(set camera.device)");
 
-	return v4l2Chain(config, devices.front(),
+	return v4l2Chain(config, platform, devices.front(),
 			 "camera.source = v4l2, first capture device " + devices.front());
 }
 
@@ -163,7 +204,7 @@ ChainChoice autoSource(const Config &config, const Platform &platform)
 
 	/* A device node names a V4L2 camera; anything else a libcamera one. */
 	if (isDevicePath(device) && haveV4l2src)
-		return v4l2Chain(config, device, "auto: camera.device " + device + " is a V4L2 node");
+		return v4l2Chain(config, platform, device, "auto: camera.device " + device + " is a V4L2 node");
 
 	std::string why = "auto: ";
 	std::vector<std::string> cameras;
@@ -184,7 +225,7 @@ ChainChoice autoSource(const Config &config, const Platform &platform)
 		devices = platform.v4l2CaptureDevices();
 
 	if (!devices.empty())
-		return v4l2Chain(config, devices.front(),
+		return v4l2Chain(config, platform, devices.front(),
 				 why + "using V4L2 capture device " + devices.front());
 	why += haveV4l2src ? "no V4L2 capture device; " : "no v4l2src element; ";
 
@@ -208,15 +249,13 @@ const char *profileName(H264Profile profile)
 	}
 }
 
-/* The smallest common level that fits the pixel rate. */
-const char *levelName(const Config &config)
+/* The most the encoder can be asked for: the adaptive ceiling may be above the start. */
+int maxBitrate(const Config &config)
 {
-	int64_t rate = int64_t(config.camera.width) * config.camera.height * config.camera.fps;
-	if (rate <= int64_t(1280) * 720 * 30)
-		return "3.1";
-	if (rate <= int64_t(1920) * 1080 * 30)
-		return "4";
-	return "4.2";
+	int bitrate = config.encoding.bitrate;
+	if (config.adaptive.enabled)
+		bitrate = std::max(bitrate, config.adaptive.maxBitrate);
+	return bitrate;
 }
 
 int keyframeFrames(const Config &config)
@@ -230,13 +269,29 @@ ChainChoice v4l2Encoder(const Config &config, std::string reason)
 	 * The Pi's encoder takes profile and level only through its output
 	 * caps; bitrate, GOP and inline SPS/PPS through extra-controls.
 	 */
-	std::string controls = "controls,video_bitrate=" + std::to_string(config.encoding.bitrate) +
+	/*
+	 * Control names as bcm2835-codec has them (raspberrypi/linux#4917):
+	 * video_bitrate_mode 1 is CBR; the bitrate is put in the driver's
+	 * range and step, which the kernel would do silently.
+	 *
+	 * The level must cover the stream: since GStreamer 1.18 v4l2h264enc
+	 * takes it from the caps and, without one, sets level 1.0, which the
+	 * encoder cannot keep to at any useful size (6by9 in
+	 * raspberrypi/documentation#3545).
+	 */
+	int bitrate = v4l2Bitrate(config.encoding.bitrate);
+	const CameraConfig &camera = config.camera;
+	std::string controls = "controls,video_bitrate=" + std::to_string(bitrate) +
 			       ",video_bitrate_mode=1,repeat_sequence_header=1,h264_i_frame_period=" +
 			       std::to_string(keyframeFrames(config));
 	std::string description = std::string("v4l2h264enc name=") + ElementName::kEncoder +
 				  " extra-controls=" + quoted(controls) + " ! video/x-h264,profile=(string)" +
 				  profileName(config.encoding.profile) + ",level=(string)" +
-				  levelName(config);
+				  h264Level(camera.width, camera.height, camera.fps,
+					    v4l2Bitrate(maxBitrate(config)), config.encoding.profile);
+	if (bitrate != config.encoding.bitrate)
+		reason += " (bitrate " + std::to_string(config.encoding.bitrate) + " set to " +
+			  std::to_string(bitrate) + ", the encoder's nearest: 25000..25000000 in steps of 25000)";
 	return { description, "v4l2", std::move(reason), SourceKind::Auto, EncoderKind::V4l2 };
 }
 
@@ -298,6 +353,8 @@ ChainChoice chooseEncoder(const Config &config, const Platform &platform)
 	bool haveV4l2 = platform.hasElement("v4l2h264enc");
 	bool haveX264 = platform.hasElement("x264enc");
 	bool haveOpenh264 = platform.hasElement("openh264enc");
+	std::string sizeProblem = v4l2EncoderSizeProblem(config.camera.width, config.camera.height,
+							 config.camera.fps);
 
 	switch (config.encoding.encoder) {
 	case EncoderKind::V4l2:
@@ -306,6 +363,8 @@ ChainChoice chooseEncoder(const Config &config, const Platform &platform)
 				       "encoding.encoder = v4l2, but the v4l2h264enc element is not "
 				       "available (it needs a V4L2 H.264 encoder device, e.g. a "
 				       "Raspberry Pi 0-4)");
+		if (!sizeProblem.empty())
+			return failure("v4l2", "encoding.encoder = v4l2, but " + sizeProblem);
 		return v4l2Encoder(config, "encoding.encoder = v4l2");
 	case EncoderKind::X264:
 		if (!haveX264)
@@ -325,6 +384,10 @@ ChainChoice chooseEncoder(const Config &config, const Platform &platform)
 	}
 
 	/* v4l2h264enc registers only when an encoder device exists. */
+	/* Not a silent fall back to x264: on a Pi 0-3 it cannot keep up. */
+	if (haveV4l2 && !sizeProblem.empty())
+		return failure("auto", "auto: hardware encoder v4l2h264enc found, but " + sizeProblem +
+					       "; change camera.width/height/fps or set encoding.encoder");
 	if (haveV4l2)
 		return v4l2Encoder(config, "auto: hardware encoder v4l2h264enc found");
 	if (haveX264)
@@ -363,7 +426,13 @@ PipelineDescription describePipeline(const Config &config, const Platform &platf
 
 	result.producer = result.source.description + " ! " + queue;
 
-	/* libcamera's NV12 goes into the Pi's encoder as is (zero-copy). */
+	/*
+	 * libcamera's NV12 goes into the Pi's encoder as is. Everything else
+	 * is converted to I420 first, a USB camera's YUYV too, though
+	 * bcm2835-codec takes YUYV: its YUYV stride was wrong until
+	 * raspberrypi/linux#5646 (2023), and one format into the encoder is
+	 * one path to trust.
+	 */
 	bool direct = result.source.sourceKind == SourceKind::Libcamera &&
 		      result.encoder.encoderKind == EncoderKind::V4l2;
 	if (!direct)

@@ -530,6 +530,52 @@ TEST_CASE("latency stamp needs a wide enough picture", "[config]")
 			    .debug.latencyStamp);
 }
 
+TEST_CASE("the hardware encoder's sizes are checked where the file names it", "[config]")
+{
+	/* 1296x972, a v1 camera mode, comes out corrupt (raspberrypi/firmware#1608). */
+	std::string error = singleError("[camera]\nwidth = 1296\nheight = 972\n[encoding]\nencoder = v4l2\n",
+					test::kConfigOrigin + ":camera.width: the Raspberry Pi hardware encoder "
+							      "needs a width that is a multiple of 32, not 1296");
+	CHECK(error.find("try 1280 or 1312") != std::string::npos);
+
+	/* The preset names the encoder, the file the width. */
+	singleError("[camera]\npreset = pi-4\nwidth = 1000\n", test::kConfigOrigin + ":camera.width: ");
+	singleError("[camera]\nwidth = 1920\nheight = 1200\n[encoding]\nencoder = v4l2\n",
+		    test::kConfigOrigin + ":camera.width: the Raspberry Pi hardware encoder corrupts frames "
+					  "larger than 1920x1080");
+	singleError("[camera]\nwidth = 1920\nheight = 1080\nfps = 90\n[encoding]\nencoder = v4l2\n",
+		    test::kConfigOrigin + ":camera.fps: the Raspberry Pi hardware encoder tops out at H.264 level 4.2");
+
+	/* Sizes it takes, and other encoders, pass. */
+	CHECK(requireConfig(parse("[camera]\nwidth = 1920\nheight = 1080\nfps = 60\n[encoding]\nencoder = v4l2\n"))
+		      .camera.fps == 60);
+	CHECK(requireConfig(parse("[camera]\nwidth = 800\nheight = 600\n[encoding]\nencoder = v4l2\n"))
+		      .camera.width == 800);
+	for (const char *encoder : { "auto", "x264", "openh264" })
+		CHECK(requireConfig(parse(std::string("[camera]\nwidth = 1296\nheight = 972\n[encoding]\nencoder = ") +
+					  encoder + "\n"))
+			      .camera.width == 1296);
+}
+
+TEST_CASE("camera.format is a V4L2 matter", "[config]")
+{
+	CHECK(requireConfig(parse("")).camera.format == CaptureFormat::Raw);
+	for (const char *source : { "auto", "v4l2" }) {
+		ConfigResult result = parse(std::string("[camera]\nsource = ") + source + "\nformat = MJPEG\n");
+		INFO(source << allErrors(result));
+		CHECK(requireConfig(result).camera.format == CaptureFormat::Mjpeg);
+		CHECK(result.warnings.empty());
+	}
+	for (const char *source : { "libcamera", "test" }) {
+		ConfigResult result = parse(std::string("[camera]\nsource = ") + source + "\nformat = mjpeg\n");
+		REQUIRE(result.warnings.size() == 1);
+		CHECK(result.warnings[0] ==
+		      test::kConfigOrigin + ":camera.format: ignored with source = " + source);
+	}
+	std::string error = singleError("[camera]\nformat = h264\n", test::kConfigOrigin + ":camera.format: \"h264\"");
+	CHECK(error.find("raw, mjpeg") != std::string::npos);
+}
+
 TEST_CASE("web_root", "[config]")
 {
 	TempDir dir;
@@ -729,7 +775,7 @@ TEST_CASE("unknown sections and keys are errors", "[config]")
 	{
 		std::string error = singleError("[camera]\nwidht = 640\n", test::kConfigOrigin + ":camera.widht: ");
 		CHECK(error == test::kConfigOrigin + ":camera.widht: unknown key (did you mean \"width\"?); known "
-					 "keys in [camera] are source, device, width, height, fps, "
+					 "keys in [camera] are source, device, format, width, height, fps, "
 					 "buffer_size, preset");
 	}
 

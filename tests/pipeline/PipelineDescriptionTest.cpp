@@ -14,6 +14,7 @@
 #include <gst/gst.h>
 
 #include "pipeline/PipelineDescription.h"
+#include "pipeline/V4l2EncoderLimits.h"
 
 using namespace wcam;
 
@@ -58,7 +59,7 @@ const char *const kTail =
 	"fakesink name=idle_sink sync=false async=false";
 
 const std::set<std::string> kBase = { "videotestsrc", "v4l2src", "videoconvert", "h264parse",
-				      "rtph264pay", "tee", "queue", "fakesink" };
+				      "rtph264pay", "tee", "queue", "fakesink", "jpegdec" };
 
 std::set<std::string> with(std::set<std::string> elements, std::initializer_list<const char *> more)
 {
@@ -126,14 +127,15 @@ TEST_CASE("Pi 0-4: libcamera straight into v4l2h264enc", "[pipeline][description
 	CHECK(contains(d.source.reason, "auto"));
 	CHECK(contains(d.source.reason, kCamera));
 
+	/* Format, rate and colorimetry spelled out (ArduCAM Pivariety#15, libcamera#30/#143). */
 	CHECK(d.source.description ==
 	      "libcamerasrc ! capsfilter name=source_caps "
-	      "caps=\"video/x-raw,width=1280,height=720,framerate=30/1,format=NV12\"");
+	      "caps=\"video/x-raw,width=1280,height=720,framerate=30/1,format=NV12,colorimetry=bt709\"");
 
 	/* Zero-copy: no conversion between the camera and the encoder. */
 	CHECK_FALSE(contains(d.launch, "videoconvert"));
 	CHECK(contains(d.launch, "source_caps caps=\"video/x-raw,width=1280,height=720,"
-				 "framerate=30/1,format=NV12\" ! queue name=source_queue"));
+				 "framerate=30/1,format=NV12,colorimetry=bt709\" ! queue name=source_queue"));
 	CHECK(contains(d.launch, "leaky=downstream ! v4l2h264enc name=encoder"));
 
 	std::string controls = quotedValue(d.encoder.description, "extra-controls");
@@ -190,10 +192,12 @@ TEST_CASE("H.264 level follows the pixel rate", "[pipeline][description]")
 		int width, height, fps;
 		const char *level;
 	};
+	/* Macroblocks, not pixels: 800x600@57 is 108300 MB/s, over 3.1's 108000. */
 	const Case cases[] = {
-		{ 640, 480, 30, "3.1" },   { 1280, 720, 30, "3.1" }, { 1280, 720, 31, "4" },
-		{ 1280, 720, 60, "4" },    { 1920, 1080, 30, "4" },  { 1920, 1080, 31, "4.2" },
-		{ 1920, 1080, 60, "4.2" },
+		{ 640, 480, 30, "3.1" },   { 1280, 720, 30, "3.1" }, { 1280, 720, 31, "3.2" },
+		{ 1280, 720, 60, "3.2" },  { 800, 600, 57, "3.2" },  { 800, 600, 56, "3.1" },
+		{ 1920, 1080, 30, "4" },   { 1920, 1080, 31, "4.2" }, { 1920, 1080, 60, "4.2" },
+		{ 1280, 736, 30, "3.2" },
 	};
 
 	FakePlatform platform = piZero();
@@ -207,6 +211,111 @@ TEST_CASE("H.264 level follows the pixel rate", "[pipeline][description]")
 		CHECK(contains(encoder.description, std::string(",level=(string)") + c.level));
 		CHECK_FALSE(contains(encoder.description, std::string(",level=(string)") + c.level + "."));
 	}
+}
+
+TEST_CASE("H.264 level covers the bitrate the encoder may be set to", "[pipeline][description]")
+{
+	FakePlatform platform = piZero();
+	Config config;
+	config.adaptive.enabled = false;
+
+	/* 3.1 allows 14 Mbit/s in Baseline and Main, 17.5 in High (Table A-1, A-2). */
+	config.encoding.bitrate = 16000000;
+	CHECK(contains(chooseEncoder(config, platform).description, ",level=(string)3.2"));
+	config.encoding.profile = H264Profile::High;
+	CHECK(contains(chooseEncoder(config, platform).description, ",level=(string)3.1"));
+
+	/* The adaptive controller may climb to max_bitrate: the level must allow it. */
+	config.encoding.profile = H264Profile::Baseline;
+	config.encoding.bitrate = 1500000;
+	config.adaptive.maxBitrate = 16000000;
+	CHECK(contains(chooseEncoder(config, platform).description, ",level=(string)3.1"));
+	config.adaptive.enabled = true;
+	CHECK(contains(chooseEncoder(config, platform).description, ",level=(string)3.2"));
+
+	/* Past the driver's 25 Mbit/s the encoder runs at 25: level 4.1 (50 Mbit/s). */
+	config.adaptive.maxBitrate = 50000000;
+	CHECK(contains(chooseEncoder(config, platform).description, ",level=(string)4.1"));
+
+	CHECK(std::string(h264Level(1920, 1080, 60, 25000000, H264Profile::High)) == "4.2");
+	CHECK(std::string(h264Level(2560, 1440, 30, 1000000, H264Profile::Baseline)).empty());
+}
+
+TEST_CASE("v4l2h264enc's bitrate keeps to the driver's range and step", "[pipeline][description]")
+{
+	/* bcm2835-codec: video_bitrate 25000..25000000 step 25000 (raspberrypi/linux#4917). */
+	CHECK(v4l2Bitrate(1500000) == 1500000);
+	CHECK(v4l2Bitrate(1234567) == 1225000);
+	CHECK(v4l2Bitrate(1237500) == 1250000);
+	CHECK(v4l2Bitrate(50000000) == 25000000);
+	CHECK(v4l2Bitrate(24999999) == 25000000);
+	CHECK(v4l2Bitrate(1) == 25000);
+	CHECK(v4l2Bitrate(50000) == 50000);
+
+	FakePlatform platform = piZero();
+	Config config;
+	config.encoding.bitrate = 30000000;
+	ChainChoice encoder = chooseEncoder(config, platform);
+	CHECK(contains(quotedValue(encoder.description, "extra-controls"), "video_bitrate=25000000,"));
+	CHECK(contains(encoder.reason, "bitrate 30000000 set to 25000000"));
+
+	config.encoding.bitrate = 1510000;
+	encoder = chooseEncoder(config, platform);
+	CHECK(contains(quotedValue(encoder.description, "extra-controls"), "video_bitrate=1500000,"));
+
+	/* Only names the driver has (v4l2-ctl --list-ctrls on a Pi 4, raspberrypi/linux#4917). */
+	GstStructure *controls = gst_structure_from_string(
+		quotedValue(encoder.description, "extra-controls").c_str(), nullptr);
+	REQUIRE(controls);
+	const std::set<std::string> driver = { "video_bitrate_mode", "video_bitrate", "sequence_header_mode",
+					       "repeat_sequence_header", "force_key_frame",
+					       "h264_minimum_qp_value", "h264_maximum_qp_value",
+					       "h264_i_frame_period", "h264_level", "h264_profile" };
+	for (int i = 0; i < gst_structure_n_fields(controls); i++) {
+		INFO(gst_structure_nth_field_name(controls, i));
+		CHECK(driver.count(gst_structure_nth_field_name(controls, i)) == 1);
+	}
+	gst_structure_free(controls);
+}
+
+TEST_CASE("v4l2h264enc only gets sizes the Pi's encoder takes", "[pipeline][description]")
+{
+	Config config;
+	config.camera.width = 1296;
+	config.camera.height = 972;
+
+	/* auto: an error that says why, not a silent fall back to x264 on a Pi Zero. */
+	PipelineDescription d = describePipeline(config, piZero());
+	CHECK(d.launch.empty());
+	CHECK(contains(d.error, "auto: hardware encoder v4l2h264enc found, but the Raspberry Pi "
+				"hardware encoder needs a width that is a multiple of 32, not 1296 "
+				"(try 1280 or 1312)"));
+
+	config.encoding.encoder = EncoderKind::V4l2;
+	d = describePipeline(config, piZero());
+	CHECK(contains(d.error, "encoding.encoder = v4l2, but the Raspberry Pi hardware encoder"));
+
+	/* Software encoders and the Pi 5 take it. */
+	config.encoding.encoder = EncoderKind::Auto;
+	d = describePipeline(config, piFive());
+	CHECK(d.error.empty());
+	CHECK(d.encoder.kind == "x264");
+
+	struct Case {
+		int width, height, fps;
+		bool ok;
+	};
+	const Case cases[] = {
+		{ 1280, 720, 30, true },   { 1920, 1080, 30, true },  { 1920, 1080, 60, true },
+		{ 640, 480, 90, true },    { 800, 600, 30, true },    { 32, 16, 1, true },
+		{ 720, 576, 25, false },   { 1296, 972, 30, false },  { 1920, 1200, 30, false },
+		{ 2048, 1088, 30, false }, { 1920, 1080, 65, false }, { 16, 16, 30, false },
+	};
+	for (const Case &c : cases) {
+		INFO(c.width << "x" << c.height << "@" << c.fps);
+		CHECK(v4l2EncoderSizeProblem(c.width, c.height, c.fps).empty() == c.ok);
+	}
+	CHECK(contains(v4l2EncoderSizeProblem(16, 16, 30), "(try 32)"));
 }
 
 TEST_CASE("Profiles map to caps names", "[pipeline][description]")
@@ -318,6 +427,50 @@ TEST_CASE("Auto source prefers libcamera, then V4L2, then the test pattern",
 	source = chooseSource(config, nothing);
 	CHECK(source.description.empty());
 	CHECK_FALSE(source.reason.empty());
+}
+
+TEST_CASE("USB webcams: MJPEG decoded by jpegdec, raw converted after the queue",
+	  "[pipeline][description]")
+{
+	/* A Pi 4 with a CSI camera and a UVC webcam: V4l2Node lists only the webcam. */
+	FakePlatform platform(with(kBase, { "libcamerasrc", "v4l2h264enc" }), { kCamera }, { "/dev/video8" });
+	Config config;
+	config.camera.source = SourceKind::V4l2;
+	config.camera.format = CaptureFormat::Mjpeg;
+	config.camera.width = 640;
+	config.camera.height = 480;
+	config.camera.fps = 15;
+
+	PipelineDescription d = describePipeline(config, platform);
+	REQUIRE(d.error.empty());
+	CHECK(d.source.description ==
+	      "v4l2src device=/dev/video8 ! image/jpeg,width=640,height=480,framerate=15/1 ! jpegdec ! "
+	      "capsfilter name=source_caps caps=\"video/x-raw,width=640,height=480,framerate=15/1\"");
+	CHECK(contains(d.source.reason, "MJPEG decoded by jpegdec"));
+	/* Decoded frames are I420 or Y42B: converted for the encoder. */
+	CHECK(contains(d.launch, std::string("max-size-time=0 leaky=downstream ! ") + kConvert +
+					 " ! v4l2h264enc name=encoder"));
+
+	/* Raw: the camera's own format (YUYV), no decoder. */
+	config.camera.format = CaptureFormat::Raw;
+	d = describePipeline(config, platform);
+	REQUIRE(d.error.empty());
+	CHECK(d.source.description == "v4l2src device=/dev/video8 ! capsfilter name=source_caps "
+				      "caps=\"video/x-raw,width=640,height=480,framerate=15/1\"");
+	CHECK(contains(d.launch, kConvert));
+
+	/* The format is a V4L2 matter: libcamera and the test pattern ignore it. */
+	config.camera.format = CaptureFormat::Mjpeg;
+	config.camera.source = SourceKind::Libcamera;
+	CHECK_FALSE(contains(describePipeline(config, platform).launch, "jpegdec"));
+	config.camera.source = SourceKind::Test;
+	CHECK_FALSE(contains(describePipeline(config, platform).launch, "jpegdec"));
+
+	/* Without jpegdec: say which package. */
+	config.camera.source = SourceKind::V4l2;
+	FakePlatform noJpegdec({ "v4l2src", "videoconvert", "x264enc" }, {}, { "/dev/video0" });
+	d = describePipeline(config, noJpegdec);
+	CHECK(contains(d.error, "camera.format = mjpeg, but the jpegdec element is not installed"));
 }
 
 TEST_CASE("Auto encoder order", "[pipeline][description]")
@@ -728,4 +881,22 @@ TEST_CASE("encoding.threads reaches the software encoders", "[pipeline][descript
 		else
 			CHECK_FALSE(contains(three.encoder.description, "thread"));
 	}
+}
+
+TEST_CASE("The MJPEG webcam chain decodes and plays", "[pipeline][run]")
+{
+	/* As on a machine with a webcam, a JPEG test source standing in for v4l2src. */
+	Config config;
+	config.camera.source = SourceKind::V4l2;
+	config.camera.format = CaptureFormat::Mjpeg;
+	config.camera.width = 320;
+	config.camera.height = 240;
+	FakePlatform platform(with(kBase, { "x264enc" }), {}, { "/dev/video0" });
+	PipelineDescription d = describePipeline(config, platform);
+	REQUIRE(d.error.empty());
+	std::string camera = "v4l2src device=/dev/video0 ! ";
+	REQUIRE(d.launch.rfind(camera, 0) == 0);
+	d.launch = "videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1 ! "
+		   "jpegenc ! " + d.launch.substr(camera.size());
+	checkRun(d);
 }
