@@ -227,7 +227,10 @@ TEST_CASE("a preset sits under the file's keys and the environment", "[config][p
 			CHECK((config.camera.width == 1280 && config.camera.height == 720 &&
 			       config.camera.fps == 30));
 		}
-		CHECK(parseOk("[camera]\npreset = pi-5\n").encoding.encoder == EncoderKind::X264);
+		Config pi5 = parseOk("[camera]\npreset = pi-5\n");
+		CHECK(pi5.encoding.encoder == EncoderKind::X264);
+		/* One of the Pi 5's 4 cores is left free whatever the load. */
+		CHECK(pi5.encoding.threads == 3);
 		Config usb = parseOk("[camera]\npreset = usb-webcam\n");
 		/* The built-in chain, so the device is chosen by driver, not a fixed /dev/video0. */
 		CHECK(usb.camera.source == SourceKind::V4l2);
