@@ -17,6 +17,7 @@
 #include "adaptive/Remb.h"
 #include "core/Log.h"
 #include "pipeline/DtlsIdentity.h"
+#include "pipeline/RtpPayloadType.h"
 
 GST_DEBUG_CATEGORY_STATIC(wcam_viewer_debug);
 #define GST_CAT_DEFAULT wcam_viewer_debug
@@ -197,26 +198,23 @@ struct PayloadRewrite {
 GstPadProbeReturn rewritePayloadType(GstPad *, GstPadProbeInfo *info, gpointer data)
 {
 	auto *state = static_cast<PayloadRewrite *>(data);
-	guint pt = state->pt;
-	auto rewrite = [pt](GstBuffer *buffer) {
-		GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-		if (gst_rtp_buffer_map(buffer, GST_MAP_WRITE, &rtp)) {
-			gst_rtp_buffer_set_payload_type(&rtp, pt);
-			gst_rtp_buffer_unmap(&rtp);
-		}
-	};
+	guint8 pt = guint8(state->pt);
 
+	/* The tee shares buffers between viewers: only the header is copied. */
 	if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-		/* The tee shares buffers between viewers: copy before writing. */
-		GstBuffer *buffer = gst_buffer_make_writable(GST_PAD_PROBE_INFO_BUFFER(info));
-		rewrite(buffer);
-		GST_PAD_PROBE_INFO_DATA(info) = buffer;
+		GST_PAD_PROBE_INFO_DATA(info) = withPayloadType(GST_PAD_PROBE_INFO_BUFFER(info), pt);
 	} else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
 		GstBufferList *list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
 		guint n = gst_buffer_list_length(list);
 		for (guint i = 0; i < n; i++) {
-			GstBuffer *buffer = gst_buffer_list_get_writable(list, i);
-			rewrite(buffer);
+			GstBuffer *buffer = gst_buffer_ref(gst_buffer_list_get(list, i));
+			GstBuffer *rewritten = withPayloadType(buffer, pt);
+			if (rewritten != buffer) {
+				gst_buffer_list_remove(list, i, 1);
+				gst_buffer_list_insert(list, gint(i), rewritten);
+			} else {
+				gst_buffer_unref(buffer);
+			}
 		}
 		GST_PAD_PROBE_INFO_DATA(info) = list;
 	} else if (info->type & GST_PAD_PROBE_TYPE_QUERY_UPSTREAM) {
