@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "pipeline/RtpPayloadType.h"
 
+#include "core/GlibPtr.h"
+
 namespace wcam {
 
 namespace {
@@ -24,12 +26,12 @@ GstBuffer *withPayloadType(GstBuffer *buffer, guint8 pt)
 	 * in the first 12: those get memory of their own, the rest is the
 	 * same memory, with its reference counted.
 	 */
+	auto shared = MiniObjectPtr<GstBuffer>::adopt(buffer);
 	GstBuffer *result = gst_buffer_copy_region(
-		buffer, GstBufferCopyFlags(GST_BUFFER_COPY_METADATA | GST_BUFFER_COPY_MEMORY | GST_BUFFER_COPY_DEEP),
+		shared.get(), GstBufferCopyFlags(GST_BUFFER_COPY_METADATA | GST_BUFFER_COPY_MEMORY | GST_BUFFER_COPY_DEEP),
 		0, kRtpFixedHeader);
-	GstBuffer *payload = gst_buffer_copy_region(buffer, GST_BUFFER_COPY_MEMORY, kRtpFixedHeader, -1);
-	gst_buffer_unref(buffer);
-	result = gst_buffer_append(result, payload);
+	result = gst_buffer_append(result,
+				   gst_buffer_copy_region(shared.get(), GST_BUFFER_COPY_MEMORY, kRtpFixedHeader, -1));
 
 	GstMapInfo map;
 	if (gst_buffer_map_range(result, 0, 1, &map, GST_MAP_WRITE)) {

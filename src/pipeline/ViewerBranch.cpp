@@ -207,13 +207,12 @@ GstPadProbeReturn rewritePayloadType(GstPad *, GstPadProbeInfo *info, gpointer d
 		GstBufferList *list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
 		guint n = gst_buffer_list_length(list);
 		for (guint i = 0; i < n; i++) {
-			GstBuffer *buffer = gst_buffer_ref(gst_buffer_list_get(list, i));
-			GstBuffer *rewritten = withPayloadType(buffer, pt);
-			if (rewritten != buffer) {
+			GstBuffer *buffer = gst_buffer_list_get(list, i);
+			/* Our own reference for withPayloadType() to take; the list keeps its. */
+			auto rewritten = MiniObjectPtr<GstBuffer>::adopt(withPayloadType(gst_buffer_ref(buffer), pt));
+			if (rewritten.get() != buffer) {
 				gst_buffer_list_remove(list, i, 1);
-				gst_buffer_list_insert(list, gint(i), rewritten);
-			} else {
-				gst_buffer_unref(buffer);
+				gst_buffer_list_insert(list, gint(i), rewritten.release());
 			}
 		}
 		GST_PAD_PROBE_INFO_DATA(info) = list;
