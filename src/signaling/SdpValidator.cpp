@@ -143,7 +143,12 @@ bool chooseH264(const GstSDPMedia *media, RemoteSdp &offer)
 	int bestScore = 0;
 	for (guint i = 0; i < gst_sdp_media_formats_len(media); i++) {
 		const char *format = gst_sdp_media_get_format(media, i);
-		if (!isUnsigned(format, 127))
+		/*
+		 * As the m-line writes it: "0106" would read as 106, but the
+		 * answer's 106 is then a format the offer never listed
+		 * (found by fuzz-whep-offer).
+		 */
+		if (!isUnsigned(format, 127) || (format[0] == '0' && format[1] != '\0'))
 			continue;
 		int pt = atoi(format);
 		CapsPtr caps = CapsPtr::adopt(gst_sdp_media_get_caps_from_media(media, pt));

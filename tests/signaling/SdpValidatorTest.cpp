@@ -660,6 +660,29 @@ TEST_CASE("rule: an offer must let us send H.264 packetization-mode 1", "[sdp][w
 		   Catch::Matchers::Contains("no video"));
 }
 
+TEST_CASE("rule: a payload type is chosen only as the m-line writes it", "[sdp]")
+{
+	/* fuzz-whep-offer's find: "0106" in the m-line, rtpmap:106 H264. */
+	std::string video = videoOnlyOffer();
+	RemoteSdp plain = parseWhepOffer(video);
+	REQUIRE(plain);
+	std::string pt = std::to_string(plain.payloadType);
+	std::vector<std::string> lines = sdpLines(video);
+	bool padded = false;
+	for (std::string &line : lines) {
+		if (!startsWith(line, "m=video"))
+			continue;
+		size_t at = (line + " ").find(" " + pt + " ");
+		REQUIRE(at != std::string::npos);
+		line.insert(at + 1, "0");
+		padded = true;
+	}
+	REQUIRE(padded);
+	RemoteSdp offer = parseWhepOffer(joinLines(lines));
+	INFO(offer.error);
+	CHECK((!offer || offer.payloadType != plain.payloadType));
+}
+
 /*
  * What is not checked here any more: webrtcbin's own validate_sdp
  * (webrtcsdp.c) and _set_description_task refuse it with an error, which
