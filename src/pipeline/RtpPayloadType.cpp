@@ -21,10 +21,11 @@ GstBuffer *withPayloadType(GstBuffer *buffer, guint8 pt)
 		return buffer;
 
 	/*
-	 * Mapping the whole packet writable, as gst_rtp_buffer_map() does,
-	 * would copy every byte of it for every viewer. The byte to change is
-	 * in the first 12: those get memory of their own, the rest is the
-	 * same memory, with its reference counted.
+	 * A writable gst_rtp_buffer_map() copies every memory it maps: only
+	 * the header for rtph264pay's packets, the whole packet for one held
+	 * in a single memory. The byte to change is in the first 12: those
+	 * get memory of their own, the rest is the same memory, with its
+	 * reference counted.
 	 */
 	auto shared = MiniObjectPtr<GstBuffer>::adopt(buffer);
 	GstBuffer *result = gst_buffer_copy_region(
