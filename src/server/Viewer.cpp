@@ -9,6 +9,17 @@
 
 namespace wcam {
 
+namespace {
+
+/*
+ * A join keyframe asked for longer ago than this before DTLS completed may
+ * have left the viewer's queue: half of it, as the encoder delivers the
+ * keyframe up to a frame period after the ask.
+ */
+constexpr int64_t kHeldKeyframeMaxUs = ViewerBranch::kQueueUs / 2;
+
+} /* namespace */
+
 Viewer::Viewer(std::string id, Kind kind, std::string remote, StreamPipeline &pipeline,
 	       const ViewerBranch::Options &options, ViewerObserver &owner, Clock clock)
 	: id_(std::move(id)), kind_(kind), remote_(std::move(remote)), pipeline_(pipeline), owner_(owner),
@@ -144,6 +155,24 @@ void Viewer::candidate(const std::string &, unsigned mlineIndex, const std::stri
 		owner_.signal(id_, candidateMessage(candidate, mlineIndex));
 }
 
+/*
+ * As DTLS client (WHEP: we answer active), the join keyframe is asked for
+ * while ICE checks, not once DTLS is done: the encoder's next frame (up to
+ * a frame period away) then overlaps the handshake, and webrtcbin holds
+ * the packets until its keys are set. The gate opens with it, so that
+ * keyframe is the first thing let through. As DTLS server, what webrtcbin
+ * held would reach a peer without keys yet: it waits for connected.
+ */
+void Viewer::connecting(const std::string &)
+{
+	if (state_ == State::Connected || state_ == State::Failed || keyframeAskedUs_ ||
+	    !branch_->dtlsClient())
+		return;
+	branch_->openGate();
+	keyframeAskedUs_ = clock_();
+	pipeline_.requestKeyframe("viewer connecting", StreamPipeline::KeyframeReason::Join);
+}
+
 void Viewer::connected(const std::string &)
 {
 	/* A failed viewer waits for its removal; it does not come back. */
@@ -157,8 +186,13 @@ void Viewer::connected(const std::string &)
 	setState(State::Connected);
 	branch_->openGate();
 	logInfo("viewer " + id_ + " connected", { { "VIEWER_ID", id_ }, { "REMOTE_ADDR", remote_ } });
-	/* Its first picture must not wait for the next scheduled keyframe. */
-	pipeline_.requestKeyframe("viewer joined", StreamPipeline::KeyframeReason::Join);
+	/*
+	 * Its first picture must not wait for the next scheduled keyframe. One
+	 * asked for long ago may have been pushed out of the viewer's leaky
+	 * queue while webrtcbin held it: ask again.
+	 */
+	if (!keyframeAskedUs_ || clock_() - keyframeAskedUs_ > kHeldKeyframeMaxUs)
+		pipeline_.requestKeyframe("viewer joined", StreamPipeline::KeyframeReason::Join);
 	owner_.connected(id_);
 }
 

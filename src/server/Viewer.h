@@ -70,6 +70,7 @@ public:
 private:
 	/* What the branch tells (its id is the branch name: ignored). */
 	void candidate(const std::string &, unsigned mlineIndex, const std::string &candidate) override;
+	void connecting(const std::string &) override;
 	void connected(const std::string &) override;
 	void disconnected(const std::string &) override;
 	void stats(const std::string &, const ViewerRtcStats &stats) override;
@@ -92,6 +93,7 @@ private:
 	int64_t createdUs_;
 	int64_t lastActivityUs_;
 	int64_t stateSinceUs_;
+	int64_t keyframeAskedUs_ = 0; /* the join keyframe, asked while ICE checked; 0 not yet */
 	ViewerRtcStats stats_;
 };
 

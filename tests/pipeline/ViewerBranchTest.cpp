@@ -206,8 +206,8 @@ TEST_CASE("every viewer presents the process's one DTLS certificate", "[viewer-b
 
 namespace {
 
-/* libnice's "upnp" on the branch's ICE agent. */
-bool upnpOf(ViewerBranch &branch)
+/* libnice's agent inside the branch's webrtcbin. */
+GObject *niceAgentOf(ViewerBranch &branch)
 {
 	GstPtr<GstElement> webrtc;
 	GstIterator *it = gst_bin_iterate_recurse(GST_BIN(branch.bin()));
@@ -225,10 +225,16 @@ bool upnpOf(ViewerBranch &branch)
 	GObject *agent = nullptr;
 	g_object_get(webrtc.get(), "ice-agent", &agent, nullptr);
 	REQUIRE(agent);
-	g_autoptr(GObject) nice = nullptr;
+	GObject *nice = nullptr;
 	g_object_get(agent, "agent", &nice, nullptr);
 	gst_object_unref(agent);
 	REQUIRE(nice);
+	return nice;
+}
+
+bool upnpOf(ViewerBranch &branch)
+{
+	g_autoptr(GObject) nice = niceAgentOf(branch);
 	gboolean upnp = TRUE;
 	g_object_get(nice, "upnp", &upnp, nullptr);
 	return upnp;
@@ -248,6 +254,21 @@ TEST_CASE("libnice never asks the router for UPnP mappings unless configured", "
 	std::unique_ptr<ViewerBranch> asked = playingBranch(observer, options);
 	CHECK(upnpOf(*asked));
 	destroy(asked);
+}
+
+/*
+ * libnice's default 20 ms tick between checks made a join wait three ticks
+ * before the pair with a browser's peer-reflexive address was nominated.
+ */
+TEST_CASE("ICE checks are paced at RFC 8445's 5 ms, not libnice's 20 ms", "[viewer-branch]")
+{
+	NullObserver observer;
+	std::unique_ptr<ViewerBranch> branch = playingBranch(observer);
+	g_autoptr(GObject) nice = niceAgentOf(*branch);
+	guint pacing = 0;
+	g_object_get(nice, "stun-pacing-timer", &pacing, nullptr);
+	CHECK(pacing == 5);
+	destroy(branch);
 }
 
 /*

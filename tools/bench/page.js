@@ -115,22 +115,9 @@
 		canvas.height = STAMP_BLOCK;
 		const v = {
 			i, cfg, video, ctx: canvas.getContext('2d', { willReadFrequently: true }),
-			t0: performance.now(), tOfferReady: null, tSdp: null, tConnected: null, tFirstFrame: null, tFresh: null,
+			t0: performance.now(), tSignal: null, tOfferReady: null, tSdp: null, tIce: null, tConnected: null, tFirstFrame: null, tFresh: null,
 			frames: 0, unstamped: 0, skewed: 0, g2g: [], capToPkt: [], processing: [],
 			lastStampAt: -Infinity, error: null, pc: null, base: null, close: async () => {},
-		};
-		const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
-		v.pc = pc;
-		pc.ontrack = (ev) => {
-			lowLatency(ev.receiver);
-			video.srcObject = ev.streams && ev.streams[0] ? ev.streams[0] : new MediaStream([ev.track]);
-			video.play().catch(() => {});
-		};
-		pc.onconnectionstatechange = () => {
-			if (pc.connectionState === 'connected' && v.tConnected === null)
-				v.tConnected = performance.now() - v.t0;
-			if (pc.connectionState === 'failed' && !v.error)
-				v.error = 'connection failed';
 		};
 		const cb = (now, meta) => {
 			onFrame(v, now, meta);
@@ -138,6 +125,33 @@
 		};
 		video.requestVideoFrameCallback(cb);
 		return v;
+	}
+
+	/*
+	 * The viewer's peer connection. The websocket viewer makes it once its
+	 * socket is open, as the page does (signaling.js, on "welcome"): the
+	 * first one in a page costs Chromium tens of ms, which then overlap the
+	 * server's making of the offer.
+	 */
+	function createPeerConnection(v) {
+		const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+		v.pc = pc;
+		pc.ontrack = (ev) => {
+			lowLatency(ev.receiver);
+			v.video.srcObject = ev.streams && ev.streams[0] ? ev.streams[0] : new MediaStream([ev.track]);
+			v.video.play().catch(() => {});
+		};
+		pc.oniceconnectionstatechange = () => {
+			if ((pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') && v.tIce === null)
+				v.tIce = performance.now() - v.t0;
+		};
+		pc.onconnectionstatechange = () => {
+			if (pc.connectionState === 'connected' && v.tConnected === null)
+				v.tConnected = performance.now() - v.t0;
+			if (pc.connectionState === 'failed' && !v.error)
+				v.error = 'connection failed';
+		};
+		return pc;
 	}
 
 	function gathered(pc, ms = 5000) {
@@ -154,7 +168,7 @@
 
 	/* --- WHEP --------------------------------------------------------- */
 	async function startWhep(v) {
-		const pc = v.pc;
+		const pc = createPeerConnection(v);
 		pc.addTransceiver('video', { direction: 'recvonly' });
 		pc.getReceivers().forEach(lowLatency);
 		await pc.setLocalDescription(await pc.createOffer());
@@ -177,11 +191,11 @@
 
 	/* --- the page's websocket (/ws) ----------------------------------- */
 	function startWs(v) {
-		const pc = v.pc;
 		return new Promise((resolve, reject) => {
 			const url = new URL('/ws', location.href);
 			url.protocol = 'ws:';
 			const ws = new WebSocket(url.href);
+			let pc = null;
 			const send = (m) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify(m));
 			let answered = false;
 			const pending = [];
@@ -193,7 +207,7 @@
 				send({ type: 'stop' });
 				ws.close(1000);
 			};
-			pc.onicecandidate = (ev) => {
+			const onCandidate = (ev) => {
 				const m = { type: 'candidate', candidate: ev.candidate ? ev.candidate.candidate : '',
 					sdpMLineIndex: ev.candidate && ev.candidate.sdpMLineIndex !== null ? ev.candidate.sdpMLineIndex : 0 };
 				if (answered)
@@ -201,7 +215,12 @@
 				else
 					pending.push(m);
 			};
-			ws.onopen = () => send({ type: 'start' });
+			ws.onopen = () => {
+				v.tSignal = performance.now() - v.t0;
+				send({ type: 'start' });
+				pc = createPeerConnection(v);
+				pc.onicecandidate = onCandidate;
+			};
 			ws.onerror = () => reject(new Error('websocket error'));
 			ws.onclose = () => {
 				clearInterval(ping);
@@ -285,7 +304,7 @@
 	}
 
 	async function startJanus(v) {
-		const pc = v.pc;
+		const pc = createPeerConnection(v);
 		const session = await janusSession();
 		const attached = await janusPost(`/${session.id}`, { janus: 'attach', plugin: 'janus.plugin.streaming' });
 		const handle = attached.data.id;
@@ -370,8 +389,8 @@
 			out.push({
 				viewer: v.i,
 				error: v.error,
-				connectionState: v.pc.connectionState,
-				ttff: { offerReady: v.tOfferReady, sdp: v.tSdp, connected: v.tConnected, firstFrame: v.tFirstFrame, fresh: v.tFresh },
+				connectionState: v.pc ? v.pc.connectionState : 'new',
+				ttff: { signal: v.tSignal, offerReady: v.tOfferReady, sdp: v.tSdp, ice: v.tIce, connected: v.tConnected, firstFrame: v.tFirstFrame, fresh: v.tFresh },
 				seconds,
 				framesReceived: d('framesReceived'),
 				framesDecoded: d('framesDecoded'),
@@ -402,7 +421,8 @@
 	async function stop() {
 		for (const v of viewers) {
 			await v.close().catch(() => {});
-			v.pc.close();
+			if (v.pc)
+				v.pc.close();
 		}
 		if (janus) {
 			const s = await janus.catch(() => null);
