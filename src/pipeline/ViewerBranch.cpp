@@ -29,6 +29,9 @@ namespace {
 /* Browsers send REMB about once a second; older than this is not news. */
 constexpr int64_t kRembMaxAgeUs = 5 * G_USEC_PER_SEC;
 
+/* A leaky queue this long is plenty for one frame burst and stays "small". */
+constexpr guint64 kQueueTimeNs = 200 * GST_MSECOND;
+
 /* ICE's Ta, the pause between two connectivity checks: RFC 8445's minimum. */
 constexpr guint kIcePacingMs = 5;
 
@@ -366,7 +369,7 @@ ViewerBranch::ViewerBranch(const std::string &name, const Options &options, View
 		return;
 	}
 	g_object_set(queue_.get(), "leaky", 2 /* downstream */, "max-size-buffers", 0u,
-		     "max-size-bytes", 0u, "max-size-time", guint64(kQueueUs * GST_USECOND), nullptr);
+		     "max-size-bytes", 0u, "max-size-time", kQueueTimeNs, nullptr);
 	g_object_set(webrtc_.get(), "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE, nullptr);
 	gst_bin_add_many(GST_BIN(bin_.get()), queue_.get(), webrtc_.get(), nullptr);
 
@@ -417,12 +420,6 @@ ViewerBranch::ViewerBranch(const std::string &name, const Options &options, View
 void ViewerBranch::onIceConnectionState(GstWebRTCICEConnectionState state)
 {
 	switch (state) {
-	case GST_WEBRTC_ICE_CONNECTION_STATE_CHECKING:
-		if (!iceChecking_) {
-			iceChecking_ = true;
-			observer_.connecting(name_);
-		}
-		break;
 	case GST_WEBRTC_ICE_CONNECTION_STATE_FAILED:
 		observer_.ended(name_, "ICE failed");
 		break;
@@ -629,23 +626,6 @@ void ViewerBranch::openGate()
 {
 	if (gate_)
 		gate_->open();
-}
-
-bool ViewerBranch::dtlsClient() const
-{
-	g_autoptr(GstWebRTCRTPTransceiver) transceiver = nullptr;
-	g_signal_emit_by_name(webrtc_.get(), "get-transceiver", 0, &transceiver);
-	if (!transceiver)
-		return false;
-	g_autoptr(GstWebRTCRTPSender) sender = nullptr;
-	g_object_get(transceiver, "sender", &sender, nullptr);
-	g_autoptr(GstWebRTCDTLSTransport) transport = nullptr;
-	if (sender)
-		g_object_get(sender, "transport", &transport, nullptr);
-	gboolean client = FALSE;
-	if (transport)
-		g_object_get(transport, "client", &client, nullptr);
-	return client;
 }
 
 void ViewerBranch::setLocal(GstWebRTCSessionDescription *description, SdpCallback done)

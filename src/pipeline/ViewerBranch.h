@@ -45,13 +45,6 @@ public:
 		bool upnp = false;
 	};
 
-	/*
-	 * What the viewer's leaky queue holds (µs of media) before it drops
-	 * the oldest: plenty for one frame burst, and while webrtcbin holds
-	 * packets until DTLS is done, how long a keyframe can wait there.
-	 */
-	static constexpr int64_t kQueueUs = 200000;
-
 	/* Result of an SDP step: the SDP text, or an error. */
 	using SdpCallback = std::function<void(const std::string &sdp, const std::string &error)>;
 	using DoneCallback = std::function<void(const std::string &error)>;
@@ -83,15 +76,6 @@ public:
 	 * It starts with the next keyframe: nothing undecodable goes first.
 	 */
 	void openGate();
-
-	/*
-	 * We are the DTLS client (a=setup:active on our side), known once both
-	 * descriptions are set. The client is the last to finish the
-	 * handshake, so what webrtcbin held until its keys were set reaches a
-	 * peer that can already decrypt it; a DTLS server sends it while the
-	 * peer still waits for the server's Finished, and the peer drops it.
-	 */
-	bool dtlsClient() const;
 
 	/* We offer (websocket viewers): create-offer + set-local-description. */
 	void createOffer(SdpCallback done);
@@ -155,7 +139,6 @@ private:
 	std::string name_;
 	ViewerObserver &observer_;
 	bool iceLost_ = false; /* ICE disconnected since the last connected */
-	bool iceChecking_ = false; /* ICE started checking (told once) */
 	/* answerOffer, createCompleteOffer: the SDP goes once it is set and gathering completed. */
 	SdpCallback answerDone_;
 	bool localSet_ = false;

@@ -59,12 +59,6 @@ public:
 	{
 		(void)id, (void)sdp, (void)error, (void)offerRefused;
 	}
-	/*
-	 * ICE checks with the peer (once per viewer): it answered, and DTLS
-	 * follows within a few round trips. What media needs (a keyframe) can
-	 * be made ready now; webrtcbin holds it until DTLS is done.
-	 */
-	virtual void connecting(const std::string &id) { (void)id; }
 	/* The peer is connected (again): media flows. */
 	virtual void connected(const std::string &id) { (void)id; }
 	/* ICE lost the peer; it may come back (connected) or time out (ended). */

@@ -9,17 +9,6 @@
 
 namespace wcam {
 
-namespace {
-
-/*
- * A join keyframe asked for longer ago than this before DTLS completed may
- * have left the viewer's queue: half of it, as the encoder delivers the
- * keyframe up to a frame period after the ask.
- */
-constexpr int64_t kHeldKeyframeMaxUs = ViewerBranch::kQueueUs / 2;
-
-} /* namespace */
-
 Viewer::Viewer(std::string id, Kind kind, std::string remote, StreamPipeline &pipeline,
 	       const ViewerBranch::Options &options, ViewerObserver &owner, Clock clock)
 	: id_(std::move(id)), kind_(kind), remote_(std::move(remote)), pipeline_(pipeline), owner_(owner),
@@ -101,26 +90,49 @@ bool Viewer::startOffer(std::string &error)
 	return true;
 }
 
-bool Viewer::startWhep(SdpMessagePtr offer, int payloadType, std::string &error)
+bool Viewer::answerOffer(SdpMessagePtr offer, int payloadType, std::string &error,
+			 AnswerDelivery delivered)
 {
 	if (!attach(payloadType, error))
 		return false;
-	/* WHEP without trickle: the branch answers once every candidate is in. */
+	/* The branch answers once every candidate is in. */
 	branch_->answerOffer(
 		std::move(offer),
-		[this](const std::string &sdp, const std::string &err) {
+		[this, delivered](const std::string &sdp, const std::string &err) {
 			if (!err.empty()) {
-				owner_.answer(id_, "", "could not answer the offer: " + err, false);
+				delivered("", "could not answer the offer: " + err, false);
 				fail("could not answer the offer: " + err);
 				return;
 			}
-			owner_.answer(id_, sdp, "", false);
+			delivered(sdp, "", false);
 		},
-		[this](const std::string &err) {
-			owner_.answer(id_, "", "the offer was refused: " + err, true);
+		[this, delivered](const std::string &err) {
+			delivered("", "the offer was refused: " + err, true);
 			fail("offer refused: " + err);
 		});
 	return true;
+}
+
+bool Viewer::startWhep(SdpMessagePtr offer, int payloadType, std::string &error)
+{
+	return answerOffer(std::move(offer), payloadType, error,
+			   [this](const std::string &sdp, const std::string &err, bool refused) {
+				   owner_.answer(id_, sdp, err, refused);
+			   });
+}
+
+bool Viewer::startAnswer(SdpMessagePtr offer, int payloadType, std::string &error)
+{
+	peerOffered_ = true;
+	return answerOffer(std::move(offer), payloadType, error,
+			   [this](const std::string &sdp, const std::string &err, bool refused) {
+				   if (!err.empty()) {
+					   owner_.signal(id_, errorMessage({ refused ? "bad-sdp" : "internal", err }));
+					   return;
+				   }
+				   setState(State::Connecting);
+				   owner_.signal(id_, answerMessage(sdp));
+			   });
 }
 
 void Viewer::handleAnswer(SdpMessagePtr answer)
@@ -151,26 +163,8 @@ void Viewer::handleCandidate(unsigned mlineIndex, const std::string &candidate)
 
 void Viewer::candidate(const std::string &, unsigned mlineIndex, const std::string &candidate)
 {
-	if (kind_ == Kind::WebSocket)
+	if (kind_ == Kind::WebSocket && !peerOffered_)
 		owner_.signal(id_, candidateMessage(candidate, mlineIndex));
-}
-
-/*
- * As DTLS client (WHEP: we answer active), the join keyframe is asked for
- * while ICE checks, not once DTLS is done: the encoder's next frame (up to
- * a frame period away) then overlaps the handshake, and webrtcbin holds
- * the packets until its keys are set. The gate opens with it, so that
- * keyframe is the first thing let through. As DTLS server, what webrtcbin
- * held would reach a peer without keys yet: it waits for connected.
- */
-void Viewer::connecting(const std::string &)
-{
-	if (state_ == State::Connected || state_ == State::Failed || keyframeAskedUs_ ||
-	    !branch_->dtlsClient())
-		return;
-	branch_->openGate();
-	keyframeAskedUs_ = clock_();
-	pipeline_.requestKeyframe("viewer connecting", StreamPipeline::KeyframeReason::Join);
 }
 
 void Viewer::connected(const std::string &)
@@ -186,13 +180,8 @@ void Viewer::connected(const std::string &)
 	setState(State::Connected);
 	branch_->openGate();
 	logInfo("viewer " + id_ + " connected", { { "VIEWER_ID", id_ }, { "REMOTE_ADDR", remote_ } });
-	/*
-	 * Its first picture must not wait for the next scheduled keyframe. One
-	 * asked for long ago may have been pushed out of the viewer's leaky
-	 * queue while webrtcbin held it: ask again.
-	 */
-	if (!keyframeAskedUs_ || clock_() - keyframeAskedUs_ > kHeldKeyframeMaxUs)
-		pipeline_.requestKeyframe("viewer joined", StreamPipeline::KeyframeReason::Join);
+	/* Its first picture must not wait for the next scheduled keyframe. */
+	pipeline_.requestKeyframe("viewer joined", StreamPipeline::KeyframeReason::Join);
 	owner_.connected(id_);
 }
 

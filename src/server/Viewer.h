@@ -42,6 +42,11 @@ public:
 	 * sending H.264 as `payloadType` (its choice).
 	 */
 	bool startWhep(SdpMessagePtr offer, int payloadType, std::string &error);
+	/*
+	 * WebSocket with the browser's offer: as WHEP, the answer going out as
+	 * a signal. It carries every candidate of ours; none trickle after it.
+	 */
+	bool startAnswer(SdpMessagePtr offer, int payloadType, std::string &error);
 
 	/* `answer` from parseAnswer. */
 	void handleAnswer(SdpMessagePtr answer);
@@ -70,13 +75,15 @@ public:
 private:
 	/* What the branch tells (its id is the branch name: ignored). */
 	void candidate(const std::string &, unsigned mlineIndex, const std::string &candidate) override;
-	void connecting(const std::string &) override;
 	void connected(const std::string &) override;
 	void disconnected(const std::string &) override;
 	void stats(const std::string &, const ViewerRtcStats &stats) override;
 	void ended(const std::string &, const std::string &reason) override;
 
 	bool attach(int payloadType, std::string &error);
+	/* Answer `offer`: `delivered(sdp, error, offerRefused)` once, from the main loop. */
+	using AnswerDelivery = std::function<void(const std::string &sdp, const std::string &error, bool offerRefused)>;
+	bool answerOffer(SdpMessagePtr offer, int payloadType, std::string &error, AnswerDelivery delivered);
 	void setState(State state);
 	void fail(const std::string &reason);
 
@@ -88,12 +95,12 @@ private:
 	Clock clock_;
 	std::unique_ptr<ViewerBranch> branch_;
 	bool attached_ = false;
+	bool peerOffered_ = false; /* our answer carries our candidates */
 
 	State state_ = State::New;
 	int64_t createdUs_;
 	int64_t lastActivityUs_;
 	int64_t stateSinceUs_;
-	int64_t keyframeAskedUs_ = 0; /* the join keyframe, asked while ICE checked; 0 not yet */
 	ViewerRtcStats stats_;
 };
 

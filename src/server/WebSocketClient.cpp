@@ -115,7 +115,7 @@ void WebSocketClient::onMessage(SoupWebsocketDataType type, GBytes *data)
 		return;
 	}
 
-	const ClientMessage &message = *parsed.message;
+	ClientMessage &message = *parsed.message;
 	Viewer *viewer = viewerId_.empty() ? nullptr : viewers_.find(viewerId_);
 	if (viewer)
 		viewer->touch();
@@ -123,6 +123,9 @@ void WebSocketClient::onMessage(SoupWebsocketDataType type, GBytes *data)
 	switch (message.type) {
 	case ClientMessageType::Start:
 		startViewer();
+		break;
+	case ClientMessageType::Offer:
+		startViewer(std::move(message.sdp), message.payloadType);
 		break;
 	case ClientMessageType::Stop:
 		stopViewer("stopped by the viewer");
@@ -135,7 +138,7 @@ void WebSocketClient::onMessage(SoupWebsocketDataType type, GBytes *data)
 			send(errorMessage({ "bad-state", "answer without a stream; send start first" }));
 			break;
 		}
-		viewer->handleAnswer(message.answer);
+		viewer->handleAnswer(std::move(message.sdp));
 		break;
 	case ClientMessageType::Candidate:
 		if (!viewer) {
@@ -147,7 +150,7 @@ void WebSocketClient::onMessage(SoupWebsocketDataType type, GBytes *data)
 	}
 }
 
-void WebSocketClient::startViewer()
+void WebSocketClient::startViewer(SdpMessagePtr offer, int payloadType)
 {
 	/* A second start restarts: the old stream goes first. */
 	stopViewer("restarted by the viewer");
@@ -170,7 +173,9 @@ void WebSocketClient::startViewer()
 	viewerId_ = viewer->id();
 
 	std::string why;
-	if (!viewer->startOffer(why)) {
+	bool started = offer ? viewer->startAnswer(std::move(offer), payloadType, why)
+			     : viewer->startOffer(why);
+	if (!started) {
 		send(errorMessage({ "internal", why }));
 		stopViewer(why);
 	}

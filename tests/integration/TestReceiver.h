@@ -24,8 +24,11 @@ public:
 	explicit TestReceiver(std::string name);
 	~TestReceiver();
 
-	/* Connect to ws://127.0.0.1:port/ws and send start. */
-	void connectWebSocket(int port);
+	/*
+	 * Connect to ws://127.0.0.1:port/ws and send start, or with `offer`
+	 * our own offer (as the page does), candidates trickling after it.
+	 */
+	void connectWebSocket(int port, bool offer = false);
 	/* Offer to http://127.0.0.1:port/whep. */
 	void connectWhep(int port);
 
@@ -71,10 +74,14 @@ private:
 	void onMessage(const std::string &text);
 	void onOffer(const std::string &sdp);
 	void sendWhepOffer();
+	/* Add a recvonly H.264 transceiver, create our offer and set it. */
+	void makeOffer();
+	void sendSocketOffer();
 	void authorize(SoupMessage *message);
 
 	std::string name_;
 	int port_ = 0;
+	bool offerOverSocket_ = false;
 	GstElement *pipeline_ = nullptr;
 	GstElement *webrtc_ = nullptr;
 	SoupSession *session_ = nullptr;

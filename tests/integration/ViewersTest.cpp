@@ -6,13 +6,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <memory>
-#include <optional>
 #include <vector>
-
-#include <gst/video/video.h>
 
 #include "TestReceiver.h"
 #include "TestServer.h"
@@ -154,53 +150,27 @@ TEST_CASE("a late viewer gets a picture at once, not at the next scheduled keyfr
 	CHECK(runUntil([&]() { return server.app->pipeline().stats().keyframeRequests > requestsBefore; }, 2));
 }
 
-/*
- * As DTLS client (a WHEP answer), the join keyframe is asked for while ICE
- * checks, so the encoder's next frame overlaps the DTLS handshake
- * (webrtcbin holds it until the keys are set). It used to be asked for
- * only once DTLS was done: up to a frame period more before the first
- * picture. As DTLS server (websocket viewers here) it still waits for
- * connected: the peer, still without keys, would drop what was held.
- */
-TEST_CASE("a WHEP viewer's keyframe is asked for before DTLS completes", "[integration]")
+/* The page's way: it offers, we answer with every candidate, its candidates trickle. */
+TEST_CASE("a websocket viewer that offers gets an answer and video", "[integration]")
 {
-	Config config = testConfig();
-	config.encoding.keyframeInterval = 30;
-	Server server(config);
-	TestReceiver first("first");
-	first.connectWebSocket(server.app->port());
-	REQUIRE(runUntil([&]() { return first.frames() >= 10; }, 20));
+	Server server(testConfig());
+	TestReceiver offering("offering");
+	offering.connectWebSocket(server.app->port(), true);
+	TestReceiver starting("starting");
+	starting.connectWebSocket(server.app->port());
+	REQUIRE(runUntil([&]() { return offering.frames() >= 10 && starting.frames() >= 10; }, 20));
+	CHECK(offering.errors().empty());
+	CHECK(server.viewers() == 2);
 
-	/* Every key unit request reaches the encoder's src pad, in the asker's thread. */
-	std::atomic<int> asked{ 0 };
-	GstPtr<GstPad> encoderSrc = GstPtr<GstPad>::adopt(
-		gst_element_get_static_pad(server.app->pipeline().encoder(), "src"));
-	gulong probe = gst_pad_add_probe(encoderSrc.get(), GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
-		[](GstPad *, GstPadProbeInfo *info, gpointer data) {
-			if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info)))
-				(*static_cast<std::atomic<int> *>(data))++;
-			return GST_PAD_PROBE_OK;
-		}, &asked, nullptr);
-
-	TestReceiver late("late");
-	late.connectWhep(server.app->port());
-	/* The WHEP viewer's state when the first request went out. */
-	std::optional<Viewer::State> stateAtAsk;
-	REQUIRE(runUntil([&]() {
-		if (!stateAtAsk && asked.load() > 0) {
-			server.app->viewers().forEach([&](const Viewer &viewer) {
-				if (viewer.kind() == Viewer::Kind::Whep)
-					stateAtAsk = viewer.state();
-			});
-		}
-		return late.frames() >= 1;
-	}, 10));
-	gst_pad_remove_probe(encoderSrc.get(), probe);
-	REQUIRE(stateAtAsk);
-	INFO("WHEP viewer's state when its keyframe was asked: " << Viewer::toString(*stateAtAsk));
-	CHECK(*stateAtAsk != Viewer::State::Connected);
-	requireStillReceiving(late);
-	requireStillReceiving(first);
+	/* An offer that does not receive H.264 is refused, and only that viewer hears it. */
+	TestReceiver bad("bad");
+	bad.connectWebSocket(server.app->port());
+	REQUIRE(runUntil([&]() { return bad.socketOpen() && !bad.viewerId().empty(); }, 10));
+	bad.send(R"({"type":"offer","sdp":"v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n"})");
+	REQUIRE(runUntil([&]() { return !bad.errors().empty(); }, 5));
+	CHECK_THAT(bad.errors().front(), Catch::Matchers::StartsWith("bad-sdp"));
+	requireStillReceiving(offering);
+	requireStillReceiving(starting);
 }
 
 TEST_CASE("a WHEP client receives video and DELETE ends its session", "[integration]")
