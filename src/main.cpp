@@ -7,7 +7,6 @@
 #include <cstring>
 #include <string>
 
-#include <malloc.h>
 #include <sys/resource.h>
 
 #include <gst/gst.h>
@@ -15,6 +14,7 @@
 #include "app/Application.h"
 #include "config/ConfigLoader.h"
 #include "core/Log.h"
+#include "core/MemoryTuning.h"
 #include "core/PasswordHash.h"
 #include "pipeline/PipelineDescription.h"
 #include "pipeline/Platform.h"
@@ -124,16 +124,7 @@ int main(int argc, char *argv[])
 {
 	/* Plugin loading (gst_init) counts in the time to ready. */
 	const int64_t processStartUs = g_get_monotonic_time();
-#ifdef M_ARENA_MAX
-	/*
-	 * Every viewer brings threads (ICE, DTLS, RTCP, queues) and glibc
-	 * gives threads up to 8 malloc arenas per core: memory freed by a
-	 * viewer that left stays spread over them, and the RSS crept up by
-	 * ~25 KB per join/leave after hundreds of cycles. With two it levels
-	 * off (tools/webrtc-camera-soak, churn).
-	 */
-	mallopt(M_ARENA_MAX, 2);
-#endif
+	tuneMalloc();
 	g_autofree char *configPath = nullptr;
 	g_autofree char *webRoot = nullptr;
 	gboolean checkConfig = FALSE;
