@@ -26,11 +26,11 @@ namespace wcam {
 
 namespace {
 
-/* Browsers send REMB about once a second; older than this is not news. */
-constexpr int64_t kRembMaxAgeUs = 5 * G_USEC_PER_SEC;
-
 /* A leaky queue this long is plenty for one frame burst and stays "small". */
 constexpr guint64 kQueueTimeNs = 200 * GST_MSECOND;
+
+/* Browsers send REMB about once a second; older than this is not news. */
+constexpr int64_t kRembMaxAgeUs = 5 * G_USEC_PER_SEC;
 
 /* ICE's Ta, the pause between two connectivity checks: RFC 8445's minimum. */
 constexpr guint kIcePacingMs = 5;

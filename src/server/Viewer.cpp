@@ -90,49 +90,26 @@ bool Viewer::startOffer(std::string &error)
 	return true;
 }
 
-bool Viewer::answerOffer(SdpMessagePtr offer, int payloadType, std::string &error,
-			 AnswerDelivery delivered)
+bool Viewer::startWhep(SdpMessagePtr offer, int payloadType, std::string &error)
 {
 	if (!attach(payloadType, error))
 		return false;
-	/* The branch answers once every candidate is in. */
+	/* WHEP without trickle: the branch answers once every candidate is in. */
 	branch_->answerOffer(
 		std::move(offer),
-		[this, delivered](const std::string &sdp, const std::string &err) {
+		[this](const std::string &sdp, const std::string &err) {
 			if (!err.empty()) {
-				delivered("", "could not answer the offer: " + err, false);
+				owner_.answer(id_, "", "could not answer the offer: " + err, false);
 				fail("could not answer the offer: " + err);
 				return;
 			}
-			delivered(sdp, "", false);
+			owner_.answer(id_, sdp, "", false);
 		},
-		[this, delivered](const std::string &err) {
-			delivered("", "the offer was refused: " + err, true);
+		[this](const std::string &err) {
+			owner_.answer(id_, "", "the offer was refused: " + err, true);
 			fail("offer refused: " + err);
 		});
 	return true;
-}
-
-bool Viewer::startWhep(SdpMessagePtr offer, int payloadType, std::string &error)
-{
-	return answerOffer(std::move(offer), payloadType, error,
-			   [this](const std::string &sdp, const std::string &err, bool refused) {
-				   owner_.answer(id_, sdp, err, refused);
-			   });
-}
-
-bool Viewer::startAnswer(SdpMessagePtr offer, int payloadType, std::string &error)
-{
-	peerOffered_ = true;
-	return answerOffer(std::move(offer), payloadType, error,
-			   [this](const std::string &sdp, const std::string &err, bool refused) {
-				   if (!err.empty()) {
-					   owner_.signal(id_, errorMessage({ refused ? "bad-sdp" : "internal", err }));
-					   return;
-				   }
-				   setState(State::Connecting);
-				   owner_.signal(id_, answerMessage(sdp));
-			   });
 }
 
 void Viewer::handleAnswer(SdpMessagePtr answer)
@@ -163,7 +140,7 @@ void Viewer::handleCandidate(unsigned mlineIndex, const std::string &candidate)
 
 void Viewer::candidate(const std::string &, unsigned mlineIndex, const std::string &candidate)
 {
-	if (kind_ == Kind::WebSocket && !peerOffered_)
+	if (kind_ == Kind::WebSocket)
 		owner_.signal(id_, candidateMessage(candidate, mlineIndex));
 }
 

@@ -42,11 +42,6 @@ public:
 	 * sending H.264 as `payloadType` (its choice).
 	 */
 	bool startWhep(SdpMessagePtr offer, int payloadType, std::string &error);
-	/*
-	 * WebSocket with the browser's offer: as WHEP, the answer going out as
-	 * a signal. It carries every candidate of ours; none trickle after it.
-	 */
-	bool startAnswer(SdpMessagePtr offer, int payloadType, std::string &error);
 
 	/* `answer` from parseAnswer. */
 	void handleAnswer(SdpMessagePtr answer);
@@ -81,9 +76,6 @@ private:
 	void ended(const std::string &, const std::string &reason) override;
 
 	bool attach(int payloadType, std::string &error);
-	/* Answer `offer`: `delivered(sdp, error, offerRefused)` once, from the main loop. */
-	using AnswerDelivery = std::function<void(const std::string &sdp, const std::string &error, bool offerRefused)>;
-	bool answerOffer(SdpMessagePtr offer, int payloadType, std::string &error, AnswerDelivery delivered);
 	void setState(State state);
 	void fail(const std::string &reason);
 
@@ -95,7 +87,6 @@ private:
 	Clock clock_;
 	std::unique_ptr<ViewerBranch> branch_;
 	bool attached_ = false;
-	bool peerOffered_ = false; /* our answer carries our candidates */
 
 	State state_ = State::New;
 	int64_t createdUs_;

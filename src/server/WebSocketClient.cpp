@@ -115,7 +115,7 @@ void WebSocketClient::onMessage(SoupWebsocketDataType type, GBytes *data)
 		return;
 	}
 
-	ClientMessage &message = *parsed.message;
+	const ClientMessage &message = *parsed.message;
 	Viewer *viewer = viewerId_.empty() ? nullptr : viewers_.find(viewerId_);
 	if (viewer)
 		viewer->touch();
@@ -123,9 +123,6 @@ void WebSocketClient::onMessage(SoupWebsocketDataType type, GBytes *data)
 	switch (message.type) {
 	case ClientMessageType::Start:
 		startViewer();
-		break;
-	case ClientMessageType::Offer:
-		startViewer(std::move(message.sdp), message.payloadType);
 		break;
 	case ClientMessageType::Stop:
 		stopViewer("stopped by the viewer");
@@ -138,7 +135,7 @@ void WebSocketClient::onMessage(SoupWebsocketDataType type, GBytes *data)
 			send(errorMessage({ "bad-state", "answer without a stream; send start first" }));
 			break;
 		}
-		viewer->handleAnswer(std::move(message.sdp));
+		viewer->handleAnswer(message.answer);
 		break;
 	case ClientMessageType::Candidate:
 		if (!viewer) {
@@ -150,7 +147,7 @@ void WebSocketClient::onMessage(SoupWebsocketDataType type, GBytes *data)
 	}
 }
 
-void WebSocketClient::startViewer(SdpMessagePtr offer, int payloadType)
+void WebSocketClient::startViewer()
 {
 	/* A second start restarts: the old stream goes first. */
 	stopViewer("restarted by the viewer");
@@ -173,9 +170,7 @@ void WebSocketClient::startViewer(SdpMessagePtr offer, int payloadType)
 	viewerId_ = viewer->id();
 
 	std::string why;
-	bool started = offer ? viewer->startAnswer(std::move(offer), payloadType, why)
-			     : viewer->startOffer(why);
-	if (!started) {
+	if (!viewer->startOffer(why)) {
 		send(errorMessage({ "internal", why }));
 		stopViewer(why);
 	}

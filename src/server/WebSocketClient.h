@@ -37,8 +37,7 @@ private:
 	void onClosed();
 	void onError(GError *error);
 	void send(const std::string &json);
-	/* With the browser's `offer` (parseWhepOffer) we answer; without, we offer. */
-	void startViewer(SdpMessagePtr offer = nullptr, int payloadType = -1);
+	void startViewer();
 	void stopViewer(const std::string &reason);
 
 	/* Our viewer's life (ViewerObserver). */

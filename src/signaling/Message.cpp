@@ -118,22 +118,6 @@ ParsedMessage parseAnswer(JsonObject *object)
 	return ok(ClientMessage{ ClientMessageType::Answer, std::move(answer.message), {}, 0 });
 }
 
-ParsedMessage parseOffer(JsonObject *object)
-{
-	JsonNode *sdp = json_object_get_member(object, "sdp");
-	if (!sdp)
-		return fail("bad-sdp", "offer has no \"sdp\" field");
-	if (!holdsString(sdp))
-		return fail("bad-sdp", "offer field \"sdp\" is not a string");
-
-	RemoteSdp offer = parseWhepOffer(json_node_get_string(sdp));
-	if (!offer)
-		return fail("bad-sdp", "offer field \"sdp\" is invalid: " + offer.error);
-	ClientMessage message{ ClientMessageType::Offer, std::move(offer.message), {}, 0 };
-	message.payloadType = offer.payloadType;
-	return ok(std::move(message));
-}
-
 ParsedMessage parseCandidate(JsonObject *object)
 {
 	ClientMessage message{ ClientMessageType::Candidate, {}, {}, 0 };
@@ -246,8 +230,6 @@ ParsedMessage parseClientMessage(std::string_view text)
 		return ok({ ClientMessageType::Stop, {}, {}, 0 });
 	if (type == "ping")
 		return ok({ ClientMessageType::Ping, {}, {}, 0 });
-	if (type == "offer")
-		return parseOffer(object);
 	if (type == "answer")
 		return parseAnswer(object);
 	if (type == "candidate")
@@ -285,13 +267,6 @@ std::string welcomeMessage(const std::string &viewerId, const std::vector<IceSer
 std::string offerMessage(const std::string &sdp)
 {
 	JsonBuilder *builder = beginMessage("offer");
-	addString(builder, "sdp", sdp);
-	return finishMessage(builder);
-}
-
-std::string answerMessage(const std::string &sdp)
-{
-	JsonBuilder *builder = beginMessage("answer");
 	addString(builder, "sdp", sdp);
 	return finishMessage(builder);
 }

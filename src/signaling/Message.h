@@ -3,9 +3,7 @@
  * The /ws signaling protocol (documented in README.md): JSON text messages.
  *
  * Browser -> server
- *   {"type":"offer","sdp":"v=0..."}          ask for a stream with our own
- *       offer (recvonly H.264, as a WHEP offer): the server answers
- *   {"type":"start"}                         ask for a stream, the server offers
+ *   {"type":"start"}                         ask for a stream
  *   {"type":"answer","sdp":"v=0..."}         answer to the server's offer
  *   {"type":"candidate","candidate":"candidate:...","sdpMLineIndex":0}
  *       a trickled ICE candidate; "candidate":"" (or null) ends trickling
@@ -15,9 +13,7 @@
  * Server -> browser
  *   {"type":"welcome","id":"...","iceServers":[{urls,username,credential}]}
  *       first, as soon as the socket opens
- *   {"type":"offer","sdp":"v=0..."}          after start
- *   {"type":"answer","sdp":"v=0..."}         to the browser's offer, with
- *       every candidate of ours (none trickle after it)
+ *   {"type":"offer","sdp":"v=0..."}
  *   {"type":"candidate","candidate":"candidate:...","sdpMLineIndex":0}
  *   {"type":"pong"}
  *   {"type":"bye","reason":"..."}            server ended the stream
@@ -25,9 +21,8 @@
  *       code: bad-json | bad-message | unknown-type | bad-sdp |
  *             bad-candidate | busy | bad-state | too-large | internal
  *
- * Parsing is pure (json-glib, GstSdp): an answer's or offer's SDP is
- * parsed here, once (parseAnswer, parseWhepOffer), and the message goes
- * to webrtcbin as it is.
+ * Parsing is pure (json-glib, GstSdp): an answer's SDP is parsed here,
+ * once (parseAnswer), and the message goes to webrtcbin as it is.
  */
 #pragma once
 
@@ -41,14 +36,13 @@
 
 namespace wcam {
 
-enum class ClientMessageType { Start, Offer, Answer, Candidate, Stop, Ping };
+enum class ClientMessageType { Start, Answer, Candidate, Stop, Ping };
 
 struct ClientMessage {
 	ClientMessageType type;
-	SdpMessagePtr sdp;     /* Answer, Offer: parseAnswer()'s or parseWhepOffer()'s reading */
+	SdpMessagePtr answer;  /* Answer: parseAnswer()'s reading */
 	std::string candidate; /* Candidate; empty = end of candidates */
 	unsigned mlineIndex = 0;
-	int payloadType = -1; /* Offer: the H.264 format we send */
 };
 
 struct ProtocolError {
@@ -74,7 +68,6 @@ ParsedMessage parseClientMessage(std::string_view text);
 std::string welcomeMessage(const std::string &viewerId,
 			   const std::vector<IceServer> &iceServers);
 std::string offerMessage(const std::string &sdp);
-std::string answerMessage(const std::string &sdp);
 std::string candidateMessage(const std::string &candidate, unsigned mlineIndex);
 std::string pongMessage();
 std::string byeMessage(const std::string &reason);

@@ -227,10 +227,9 @@ void TestReceiver::authorize(SoupMessage *message)
 					     authorization_.c_str());
 }
 
-void TestReceiver::connectWebSocket(int port, bool offer)
+void TestReceiver::connectWebSocket(int port)
 {
 	port_ = port;
-	offerOverSocket_ = offer;
 	std::string url = "ws://127.0.0.1:" + std::to_string(port) + "/ws";
 	SoupMessage *message = soup_message_new("GET", url.c_str());
 	authorize(message);
@@ -249,10 +248,7 @@ void TestReceiver::connectWebSocket(int port, bool offer)
 				const char *text = static_cast<const char *>(g_bytes_get_data(bytes, &size));
 				static_cast<TestReceiver *>(d)->onMessage(std::string(text, size));
 			}), self);
-			if (self->offerOverSocket_)
-				self->sendSocketOffer();
-			else
-				self->send("{\"type\":\"start\"}");
+			self->send("{\"type\":\"start\"}");
 			self->pingTimer_ = g_timeout_add(1000, [](gpointer d) -> gboolean {
 				auto *receiver = static_cast<TestReceiver *>(d);
 				if (!receiver->vanished_)
@@ -320,11 +316,6 @@ void TestReceiver::onMessage(const std::string &text)
 		viewerId_ = json_object_get_string_member(object, "id");
 	} else if (type == "offer") {
 		onOffer(json_object_get_string_member(object, "sdp"));
-	} else if (type == "answer") {
-		GstWebRTCSessionDescription *answer =
-			parseDescription(GST_WEBRTC_SDP_TYPE_ANSWER, json_object_get_string_member(object, "sdp"));
-		setDescription(webrtc_, "set-remote-description", answer);
-		gst_webrtc_session_description_free(answer);
 	} else if (type == "candidate") {
 		const char *candidate = json_object_get_string_member(object, "candidate");
 		guint mline = json_object_get_int_member(object, "sdpMLineIndex");
@@ -362,8 +353,9 @@ void TestReceiver::onOffer(const std::string &sdp)
 	gst_webrtc_session_description_free(answer);
 }
 
-void TestReceiver::makeOffer()
+void TestReceiver::connectWhep(int port)
 {
+	port_ = port;
 	GstCaps *caps = gst_caps_from_string(
 		"application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,payload=102,"
 		"packetization-mode=(string)1,profile-level-id=(string)42e01f");
@@ -376,29 +368,6 @@ void TestReceiver::makeOffer()
 	GstWebRTCSessionDescription *offer = create(webrtc_, "create-offer", "offer");
 	setDescription(webrtc_, "set-local-description", offer);
 	gst_webrtc_session_description_free(offer);
-}
-
-/* As the page does: our offer at once, our candidates trickling after it. */
-void TestReceiver::sendSocketOffer()
-{
-	makeOffer();
-	GstWebRTCSessionDescription *local = nullptr;
-	g_object_get(webrtc_, "local-description", &local, nullptr);
-	g_autoptr(JsonBuilder) b = json_builder_new();
-	json_builder_begin_object(b);
-	json_builder_set_member_name(b, "type");
-	json_builder_add_string_value(b, "offer");
-	json_builder_set_member_name(b, "sdp");
-	json_builder_add_string_value(b, sdpText(local).c_str());
-	json_builder_end_object(b);
-	gst_webrtc_session_description_free(local);
-	send(toJson(b));
-}
-
-void TestReceiver::connectWhep(int port)
-{
-	port_ = port;
-	makeOffer();
 
 	/* No trickle in WHEP: wait for our candidates, then POST. */
 	runUntil([this]() {

@@ -24,11 +24,8 @@ public:
 	explicit TestReceiver(std::string name);
 	~TestReceiver();
 
-	/*
-	 * Connect to ws://127.0.0.1:port/ws and send start, or with `offer`
-	 * our own offer (as the page does), candidates trickling after it.
-	 */
-	void connectWebSocket(int port, bool offer = false);
+	/* Connect to ws://127.0.0.1:port/ws and send start. */
+	void connectWebSocket(int port);
 	/* Offer to http://127.0.0.1:port/whep. */
 	void connectWhep(int port);
 
@@ -74,14 +71,10 @@ private:
 	void onMessage(const std::string &text);
 	void onOffer(const std::string &sdp);
 	void sendWhepOffer();
-	/* Add a recvonly H.264 transceiver, create our offer and set it. */
-	void makeOffer();
-	void sendSocketOffer();
 	void authorize(SoupMessage *message);
 
 	std::string name_;
 	int port_ = 0;
-	bool offerOverSocket_ = false;
 	GstElement *pipeline_ = nullptr;
 	GstElement *webrtc_ = nullptr;
 	SoupSession *session_ = nullptr;

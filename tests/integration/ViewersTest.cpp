@@ -150,29 +150,6 @@ TEST_CASE("a late viewer gets a picture at once, not at the next scheduled keyfr
 	CHECK(runUntil([&]() { return server.app->pipeline().stats().keyframeRequests > requestsBefore; }, 2));
 }
 
-/* The page's way: it offers, we answer with every candidate, its candidates trickle. */
-TEST_CASE("a websocket viewer that offers gets an answer and video", "[integration]")
-{
-	Server server(testConfig());
-	TestReceiver offering("offering");
-	offering.connectWebSocket(server.app->port(), true);
-	TestReceiver starting("starting");
-	starting.connectWebSocket(server.app->port());
-	REQUIRE(runUntil([&]() { return offering.frames() >= 10 && starting.frames() >= 10; }, 20));
-	CHECK(offering.errors().empty());
-	CHECK(server.viewers() == 2);
-
-	/* An offer that does not receive H.264 is refused, and only that viewer hears it. */
-	TestReceiver bad("bad");
-	bad.connectWebSocket(server.app->port());
-	REQUIRE(runUntil([&]() { return bad.socketOpen() && !bad.viewerId().empty(); }, 10));
-	bad.send(R"({"type":"offer","sdp":"v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:111 opus/48000/2\r\n"})");
-	REQUIRE(runUntil([&]() { return !bad.errors().empty(); }, 5));
-	CHECK_THAT(bad.errors().front(), Catch::Matchers::StartsWith("bad-sdp"));
-	requireStillReceiving(offering);
-	requireStillReceiving(starting);
-}
-
 TEST_CASE("a WHEP client receives video and DELETE ends its session", "[integration]")
 {
 	Server server(testConfig());

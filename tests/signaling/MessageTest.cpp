@@ -138,39 +138,9 @@ TEST_CASE("an answer parses and keeps its SDP intact", "[message]")
 {
 	ClientMessage message = checkValid(answerJson(kAnswerSdp));
 	CHECK(message.type == ClientMessageType::Answer);
-	REQUIRE(message.sdp);
-	g_autofree char *text = gst_sdp_message_as_text(message.sdp.get());
+	REQUIRE(message.answer);
+	g_autofree char *text = gst_sdp_message_as_text(message.answer.get());
 	CHECK(text == kAnswerSdp);
-}
-
-TEST_CASE("a browser's offer parses, with the H.264 format it chose", "[message]")
-{
-	/* The page's offer: one recvonly video section, VP8 first, H.264 at 102. */
-	std::string offer = kAnswerSdp;
-	auto replace = [&offer](const std::string &from, const std::string &to) {
-		size_t at = offer.find(from);
-		REQUIRE(at != std::string::npos);
-		offer.replace(at, from.size(), to);
-	};
-	replace("m=video 9 UDP/TLS/RTP/SAVPF 96", "m=video 9 UDP/TLS/RTP/SAVPF 96 102");
-	replace("a=setup:active", "a=setup:actpass");
-	replace("a=rtpmap:96 H264/90000\r\na=rtcp-fb:96 nack pli\r\na=fmtp:96",
-		"a=rtpmap:96 VP8/90000\r\na=rtpmap:102 H264/90000\r\na=fmtp:102");
-	ClientMessage message = checkValid("{\"type\":\"offer\",\"sdp\":" + jsonString(offer) + "}");
-	CHECK(message.type == ClientMessageType::Offer);
-	CHECK(message.payloadType == 102);
-	REQUIRE(message.sdp);
-
-	checkError(R"({"type":"offer"})", "bad-sdp", "offer has no \"sdp\"");
-	checkError(R"({"type":"offer","sdp":7})", "bad-sdp", "not a string");
-	/* A browser that only sends (an answerer's direction) cannot watch. */
-	std::string sending = offer;
-	sending.replace(sending.find("a=recvonly"), 10, "a=sendonly");
-	checkError("{\"type\":\"offer\",\"sdp\":" + jsonString(sending) + "}", "bad-sdp",
-		   "offer field \"sdp\" is invalid");
-	std::string noH264 = offer;
-	noH264.replace(noH264.find("H264"), 4, "AV1X");
-	checkError("{\"type\":\"offer\",\"sdp\":" + jsonString(noH264) + "}", "bad-sdp", "H.264");
 }
 
 TEST_CASE("candidates and end-of-candidates parse", "[message]")
@@ -239,7 +209,7 @@ TEST_CASE("bad-message: missing or non-string type", "[message]")
 
 TEST_CASE("unknown-type names the type", "[message]")
 {
-	checkError(R"({"type":"bye","reason":"x"})", "unknown-type", "\"bye\"");
+	checkError(R"({"type":"offer","sdp":"v=0"})", "unknown-type", "\"offer\"");
 	checkError(R"({"type":"START"})", "unknown-type", "\"START\"");
 	checkError(R"({"type":""})", "unknown-type", "\"\"");
 

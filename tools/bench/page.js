@@ -4,17 +4,15 @@
  * in one page, each with its own RTCPeerConnection (ICE, DTLS, SRTP, H.264
  * decoder) and its own <video>, over one of
  *   whep   POST /whep of webrtc-camera (no trickle)
- *   ws     the viewer page's /ws signalling as the page speaks it (after
- *          welcome the browser offers, the server answers with its candidates;
- *          the browser's trickle)
+ *   ws     the viewer page's /ws signalling (server offers, trickle both ways)
  *   janus  Janus's HTTP API, janus.plugin.streaming "watch" (Janus offers;
  *          one Janus session, one plugin handle per viewer)
  * Every receiver gets jitterBufferTarget = 0, as the viewer page does (data/web/js/signaling.js).
  *
  * Per viewer it records the times (performance.now(), ms from that viewer's
- * start) of: (ws) the socket open; (WHEP) the browser's offer ready, its ICE
- * gathering complete; the server's SDP received (WHEP or ws answer, Janus
- * offer), ICE connected, connectionState "connected" (ICE + DTLS), the first frame presented
+ * start) of: (WHEP) the browser's offer ready, its ICE gathering complete;
+ * the server's SDP received (WHEP answer, ws or Janus offer),
+ * connectionState "connected" (ICE + DTLS), the first frame presented
  * (first requestVideoFrameCallback), the first "fresh" frame (stamp latency
  * under 500 ms: a live picture, not a stored old keyframe). Per presented frame it reads the
  * latency stamp (docs/latency-stamp.md, same reader as data/web/js/latency-stamp.js) and keeps
@@ -117,7 +115,7 @@
 		canvas.height = STAMP_BLOCK;
 		const v = {
 			i, cfg, video, ctx: canvas.getContext('2d', { willReadFrequently: true }),
-			t0: performance.now(), tSignal: null, tOfferReady: null, tSdp: null, tIce: null, tConnected: null, tPacket: null, tKeyframe: null, tFirstFrame: null, tFresh: null,
+			t0: performance.now(), tSignal: null, tOfferReady: null, tSdp: null, tIce: null, tConnected: null, tFirstFrame: null, tFresh: null,
 			frames: 0, unstamped: 0, skewed: 0, g2g: [], capToPkt: [], processing: [],
 			lastStampAt: -Infinity, error: null, pc: null, base: null, close: async () => {},
 		};
@@ -148,10 +146,8 @@
 				v.tIce = performance.now() - v.t0;
 		};
 		pc.onconnectionstatechange = () => {
-			if (pc.connectionState === 'connected' && v.tConnected === null) {
+			if (pc.connectionState === 'connected' && v.tConnected === null)
 				v.tConnected = performance.now() - v.t0;
-				watchFirstPacket(v);
-			}
 			if (pc.connectionState === 'failed' && !v.error)
 				v.error = 'connection failed';
 		};
@@ -193,7 +189,7 @@
 		await pc.setRemoteDescription({ type: 'answer', sdp: answer });
 	}
 
-	/* --- the page's websocket (/ws), the way signaling.js speaks it ---- */
+	/* --- the page's websocket (/ws) ----------------------------------- */
 	function startWs(v) {
 		return new Promise((resolve, reject) => {
 			const url = new URL('/ws', location.href);
@@ -201,8 +197,9 @@
 			const ws = new WebSocket(url.href);
 			let pc = null;
 			const send = (m) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify(m));
-			let offered = false;
+			let answered = false;
 			const pending = [];
+			const early = [];
 			let queue = Promise.resolve();
 			const ping = setInterval(() => send({ type: 'ping' }), 10000);
 			v.close = async () => {
@@ -210,39 +207,49 @@
 				send({ type: 'stop' });
 				ws.close(1000);
 			};
+			const onCandidate = (ev) => {
+				const m = { type: 'candidate', candidate: ev.candidate ? ev.candidate.candidate : '',
+					sdpMLineIndex: ev.candidate && ev.candidate.sdpMLineIndex !== null ? ev.candidate.sdpMLineIndex : 0 };
+				if (answered)
+					send(m);
+				else
+					pending.push(m);
+			};
 			ws.onopen = () => {
 				v.tSignal = performance.now() - v.t0;
+				send({ type: 'start' });
+				pc = createPeerConnection(v);
+				pc.onicecandidate = onCandidate;
 			};
 			ws.onerror = () => reject(new Error('websocket error'));
 			ws.onclose = () => {
 				clearInterval(ping);
-				if (!pc || !pc.remoteDescription)
+				if (!answered)
 					reject(new Error('websocket closed before the answer'));
 			};
 			ws.onmessage = (ev) => {
 				const msg = JSON.parse(ev.data);
 				queue = queue.then(async () => {
-					if (msg.type === 'welcome') {
-						pc = createPeerConnection(v);
-						pc.onicecandidate = (e) => {
-							const m = { type: 'candidate', candidate: e.candidate ? e.candidate.candidate : '',
-								sdpMLineIndex: e.candidate && e.candidate.sdpMLineIndex !== null ? e.candidate.sdpMLineIndex : 0 };
-							if (offered)
-								send(m);
-							else
-								pending.push(m);
-						};
-						pc.addTransceiver('video', { direction: 'recvonly' });
+					if (msg.type === 'offer') {
+						v.tSdp = performance.now() - v.t0;
+						await pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
 						pc.getReceivers().forEach(lowLatency);
-						await pc.setLocalDescription(await pc.createOffer());
-						send({ type: 'offer', sdp: pc.localDescription.sdp });
-						offered = true;
+						for (const c of early.splice(0))
+							await pc.addIceCandidate(c).catch(() => {});
+						await pc.setLocalDescription(await pc.createAnswer());
+						send({ type: 'answer', sdp: pc.localDescription.sdp });
+						answered = true;
 						for (const m of pending.splice(0))
 							send(m);
-					} else if (msg.type === 'answer') {
-						v.tSdp = performance.now() - v.t0;
-						await pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
 						resolve();
+					} else if (msg.type === 'candidate') {
+						const c = msg.candidate ? { candidate: msg.candidate, sdpMLineIndex: msg.sdpMLineIndex || 0 } : null;
+						if (!c)
+							return;
+						if (pc.remoteDescription)
+							await pc.addIceCandidate(c).catch(() => {});
+						else
+							early.push(c);
 					} else if (msg.type === 'error' || msg.type === 'bye') {
 						v.error = `${msg.type}: ${msg.code || msg.reason || ''} ${msg.message || ''}`;
 						reject(new Error(v.error));
@@ -336,23 +343,6 @@
 		return r;
 	}
 
-	/*
-	 * From connected until the first frame, getStats every 10 ms: when the
-	 * first media packet and the first decoded keyframe arrived tell a lost
-	 * or late keyframe (packets, no keyframe) from a stalled path (nothing).
-	 */
-	async function watchFirstPacket(v) {
-		while (v.tFirstFrame === null && !v.error && performance.now() - v.t0 < 10000) {
-			const r = await inbound(v.pc).catch(() => null);
-			const now = performance.now() - v.t0;
-			if (r && r.packetsReceived > 0 && v.tPacket === null)
-				v.tPacket = now;
-			if (r && r.keyFramesDecoded > 0 && v.tKeyframe === null)
-				v.tKeyframe = now;
-			await sleep(10);
-		}
-	}
-
 	const starters = { whep: startWhep, ws: startWs, janus: startJanus };
 
 	/*
@@ -400,7 +390,7 @@
 				viewer: v.i,
 				error: v.error,
 				connectionState: v.pc ? v.pc.connectionState : 'new',
-				ttff: { signal: v.tSignal, offerReady: v.tOfferReady, sdp: v.tSdp, ice: v.tIce, connected: v.tConnected, firstPacket: v.tPacket, keyframe: v.tKeyframe, firstFrame: v.tFirstFrame, fresh: v.tFresh },
+				ttff: { signal: v.tSignal, offerReady: v.tOfferReady, sdp: v.tSdp, ice: v.tIce, connected: v.tConnected, firstFrame: v.tFirstFrame, fresh: v.tFresh },
 				seconds,
 				framesReceived: d('framesReceived'),
 				framesDecoded: d('framesDecoded'),

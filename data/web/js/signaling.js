@@ -2,12 +2,8 @@
 /*
  * One connection attempt: the /ws signaling socket (README, "Signaling
  * protocol") and one receive-only RTCPeerConnection. The server says
- * `welcome` first, we offer, it answers with every candidate of its own;
- * ours trickle. We offer (not `start`, where the server offers) so that
- * the server is the DTLS client: the last to finish the handshake, it can
- * have the first keyframe ready and waiting when it does, and the
- * browser, ICE's controlling side then, nominates at once. Ends once,
- * through `onFail`, or by close().
+ * `welcome` first, we say `start`, it offers, we answer; candidates
+ * trickle both ways. Ends once, through `onFail`, or by close().
  */
 import { wcam } from './state.js';
 
@@ -27,7 +23,7 @@ export class Session {
 		this.ws = null;
 		this.pc = null;
 		this.remoteSet = false;
-		this.offerSent = false;
+		this.answerSent = false;
 		this.remoteCandidates = [];
 		this.localCandidates = [];
 		this.queue = Promise.resolve();
@@ -46,6 +42,7 @@ export class Session {
 		}
 		this.ws = ws;
 		ws.onopen = () => {
+			this.send({ type: 'start' });
 			this.timers.push(setInterval(() => this.send({ type: 'ping' }), PING_MS));
 		};
 		ws.onmessage = (ev) => {
@@ -115,21 +112,22 @@ export class Session {
 		case 'welcome':
 			wcam.viewerId = msg.id || null;
 			this.createPeerConnection(msg.iceServers);
-			this.pc.addTransceiver('video', { direction: 'recvonly' });
-			this.pc.getReceivers().forEach(lowLatency);
-			await this.pc.setLocalDescription(await this.pc.createOffer());
-			if (this.closed)
-				return;
-			this.send({ type: 'offer', sdp: this.pc.localDescription.sdp });
-			this.offerSent = true;
-			for (const c of this.localCandidates.splice(0))
-				this.send(c);
 			break;
-		case 'answer':
-			await this.pc.setRemoteDescription({ type: 'answer', sdp: msg.sdp });
+		case 'offer':
+			if (!this.pc)
+				this.createPeerConnection([]);
+			await this.pc.setRemoteDescription({ type: 'offer', sdp: msg.sdp });
 			this.remoteSet = true;
+			this.pc.getReceivers().forEach(lowLatency);
 			for (const c of this.remoteCandidates.splice(0))
 				await this.addRemoteCandidate(c);
+			await this.pc.setLocalDescription(await this.pc.createAnswer());
+			if (this.closed)
+				return;
+			this.send({ type: 'answer', sdp: this.pc.localDescription.sdp });
+			this.answerSent = true;
+			for (const c of this.localCandidates.splice(0))
+				this.send(c);
 			break;
 		case 'candidate':
 			if (this.remoteSet)
@@ -198,7 +196,7 @@ export class Session {
 				candidate: ev.candidate ? ev.candidate.candidate : '',
 				sdpMLineIndex: ev.candidate && ev.candidate.sdpMLineIndex !== null ? ev.candidate.sdpMLineIndex : 0,
 			};
-			if (this.offerSent)
+			if (this.answerSent)
 				this.send(msg);
 			else
 				this.localCandidates.push(msg);
