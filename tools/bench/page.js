@@ -129,9 +129,10 @@
 
 	/*
 	 * The viewer's peer connection. The websocket viewer makes it once its
-	 * socket is open, as the page does (signaling.js, on "welcome"): the
-	 * first one in a page costs Chromium tens of ms, which then overlap the
-	 * server's making of the offer.
+	 * socket is open and start is sent, as the page does (signaling.js makes
+	 * it on "welcome", which the server sends at once): the first one in a
+	 * page costs Chromium tens of ms, which then overlap the server's making
+	 * of the offer.
 	 */
 	function createPeerConnection(v) {
 		const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
