@@ -34,26 +34,28 @@ GstPadProbeReturn passFromKeyframe(GstPadProbeInfo *info)
 
 } /* namespace */
 
-KeyframeGate::KeyframeGate(GstPad *pad) : open_(new std::atomic<bool>(false))
+KeyframeGate::KeyframeGate(GstPad *pad) : state_(std::make_shared<State>())
 {
 	gst_pad_add_probe(pad, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-			  &KeyframeGate::probe, open_,
-			  [](gpointer data) { delete static_cast<std::atomic<bool> *>(data); });
+			  &KeyframeGate::probe, new std::shared_ptr<State>(state_),
+			  [](gpointer data) { delete static_cast<std::shared_ptr<State> *>(data); });
 }
 
 void KeyframeGate::open()
 {
-	/* The probe (and the flag with it) goes away at the next keyframe. */
-	if (open_)
-		open_->store(true);
-	open_ = nullptr;
+	/* The probe goes away at the next keyframe. */
+	state_->open.store(true);
 }
 
 GstPadProbeReturn KeyframeGate::probe(GstPad *, GstPadProbeInfo *info, gpointer data)
 {
-	if (!static_cast<std::atomic<bool> *>(data)->load())
+	State &state = **static_cast<std::shared_ptr<State> *>(data);
+	if (!state.open.load())
 		return GST_PAD_PROBE_DROP;
-	return passFromKeyframe(info);
+	GstPadProbeReturn ret = passFromKeyframe(info);
+	if (ret == GST_PAD_PROBE_REMOVE)
+		state.passedUs.store(g_get_monotonic_time());
+	return ret;
 }
 
 } /* namespace wcam */

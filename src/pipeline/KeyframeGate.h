@@ -6,6 +6,8 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
+#include <memory>
 
 #include <gst/gst.h>
 
@@ -23,12 +25,20 @@ public:
 	/* Let the next keyframe and all after it through (once). */
 	void open();
 
+	/* When (g_get_monotonic_time) the keyframe passed; 0 until then. */
+	int64_t passedUs() const { return state_->passedUs.load(); }
+
 private:
+	struct State {
+		std::atomic<bool> open{ false };
+		std::atomic<int64_t> passedUs{ 0 };
+	};
+
 	/* streaming thread */
 	static GstPadProbeReturn probe(GstPad *pad, GstPadProbeInfo *info, gpointer data);
 
-	/* Owned by the probe, freed with it; ours to set until open(). */
-	std::atomic<bool> *open_;
+	/* Shared with the probe, which may go (at the keyframe) before us or after. */
+	std::shared_ptr<State> state_;
 };
 
 } /* namespace wcam */

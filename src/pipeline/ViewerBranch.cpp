@@ -702,7 +702,12 @@ void ViewerBranch::answerOffer(SdpMessagePtr sdp, SdpCallback done, DoneCallback
 	/* Once set locally, the answer waits for gathering to complete (deliverAnswer). */
 	SdpCallback answerSet = deliverWhenGathered(std::move(done));
 	Lifetime::Guard guard = lifetime_.guard();
-	auto onAnswer = [guard, this, answerSet](const GstStructure *reply, const std::string &error) {
+	/* Both promises are answered on webrtcbin's thread, the offer's first. */
+	auto offerRefused = std::make_shared<std::atomic<bool>>(false);
+	auto onAnswer = [guard, this, answerSet, offerRefused](const GstStructure *reply, const std::string &error) {
+		/* refused() tells instead. */
+		if (offerRefused->load())
+			return;
 		SessionDescriptionPtr answer = error.empty() ? replyDescription(reply, "answer") : nullptr;
 		if (!answer) {
 			std::string why = error.empty() ? "webrtcbin created no answer" : error;
@@ -713,17 +718,20 @@ void ViewerBranch::answerOffer(SdpMessagePtr sdp, SdpCallback done, DoneCallback
 		postToMain(guard, [this, answerSet, answer = std::move(answer)]() { setLocal(answer.get(), answerSet); });
 	};
 
-	PromisePtr promise = makePromise([guard, this, refused, onAnswer](const GstStructure *, const std::string &error) {
-		postToMain(guard, [this, refused, error, onAnswer]() {
-			if (!error.empty()) {
-				refused(error);
-				return;
-			}
-			PromisePtr answerPromise = makePromise(onAnswer);
-			g_signal_emit_by_name(webrtc_.get(), "create-answer", nullptr, answerPromise.get());
-		});
+	PromisePtr promise = makePromise([guard, refused, offerRefused](const GstStructure *, const std::string &error) {
+		if (error.empty())
+			return;
+		offerRefused->store(true);
+		postToMain(guard, [refused, error]() { refused(error); });
 	});
 	g_signal_emit_by_name(webrtc_.get(), "set-remote-description", offer.get(), promise.get());
+	/*
+	 * Queued behind the offer on webrtcbin's own thread, not after a trip
+	 * through our main loop: under load that trip cost tens of ms. When
+	 * the offer was refused this fails too, unheard.
+	 */
+	PromisePtr answerPromise = makePromise(onAnswer);
+	g_signal_emit_by_name(webrtc_.get(), "create-answer", nullptr, answerPromise.get());
 }
 
 void ViewerBranch::addRemoteCandidate(unsigned mlineIndex, const std::string &candidate)

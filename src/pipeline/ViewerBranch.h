@@ -76,6 +76,8 @@ public:
 	 * It starts with the next keyframe: nothing undecodable goes first.
 	 */
 	void openGate();
+	/* When (monotonic µs) the gate let the first keyframe through; 0 not yet. */
+	int64_t firstMediaUs() const { return gate_ ? gate_->passedUs() : 0; }
 
 	/* We offer (websocket viewers): create-offer + set-local-description. */
 	void createOffer(SdpCallback done);

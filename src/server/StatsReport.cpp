@@ -133,6 +133,16 @@ std::string buildStatsJson(const StatsInputs &in)
 		addInt(b, "fir", rtc.firCount);
 		addInt(b, "nack", rtc.nackCount);
 		addOptional(b, "remb", known(rtc.remb));
+		/* Where the join spent its time (ms from the request; null: not yet). */
+		Viewer::JoinTimes join = viewer.joinTimes();
+		json_builder_set_member_name(b, "join");
+		json_builder_begin_object(b);
+		addOptional(b, "sdp", join.sdp);
+		addOptional(b, "remoteSdp", join.remoteSdp);
+		addOptional(b, "connected", join.connected);
+		addOptional(b, "media", join.media);
+		addOptional(b, "serverShare", join.serverShare());
+		json_builder_end_object(b);
 		json_builder_end_object(b);
 	});
 	json_builder_end_array(b);

@@ -2,6 +2,7 @@
 #include "server/Viewer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "core/Log.h"
@@ -85,6 +86,7 @@ bool Viewer::startOffer(std::string &error)
 			fail("could not create an offer: " + err);
 			return;
 		}
+		sdpOutUs_ = clock_();
 		owner_.signal(id_, offerMessage(sdp));
 	});
 	return true;
@@ -94,6 +96,7 @@ bool Viewer::startWhep(SdpMessagePtr offer, int payloadType, std::string &error)
 {
 	if (!attach(payloadType, error))
 		return false;
+	sdpInUs_ = createdUs_;
 	/* WHEP without trickle: the branch answers once every candidate is in. */
 	branch_->answerOffer(
 		std::move(offer),
@@ -103,6 +106,7 @@ bool Viewer::startWhep(SdpMessagePtr offer, int payloadType, std::string &error)
 				fail("could not answer the offer: " + err);
 				return;
 			}
+			sdpOutUs_ = clock_();
 			owner_.answer(id_, sdp, "", false);
 		},
 		[this](const std::string &err) {
@@ -120,6 +124,7 @@ void Viewer::handleAnswer(SdpMessagePtr answer)
 		return;
 	}
 	setState(State::Connecting);
+	sdpInUs_ = clock_();
 	branch_->setRemoteAnswer(std::move(answer), [this](const std::string &err) {
 		if (!err.empty()) {
 			owner_.signal(id_, errorMessage({ "bad-sdp", "the answer was refused: " + err }));
@@ -155,6 +160,7 @@ void Viewer::connected(const std::string &)
 		return;
 	}
 	setState(State::Connected);
+	connectedUs_ = clock_();
 	branch_->openGate();
 	logInfo("viewer " + id_ + " connected", { { "VIEWER_ID", id_ }, { "REMOTE_ADDR", remote_ } });
 	/* Its first picture must not wait for the next scheduled keyframe. */
@@ -207,7 +213,43 @@ void Viewer::refreshStats()
 {
 	if (!attached_ || state_ == State::New)
 		return;
+	logFirstPicture();
 	branch_->requestStats();
+}
+
+std::optional<double> Viewer::sinceCreatedMs(int64_t us) const
+{
+	if (us <= 0)
+		return std::nullopt;
+	return (us - createdUs_) / 1000.0;
+}
+
+Viewer::JoinTimes Viewer::joinTimes() const
+{
+	return { sinceCreatedMs(sdpOutUs_), sinceCreatedMs(sdpInUs_), sinceCreatedMs(connectedUs_),
+		 sinceCreatedMs(branch_->firstMediaUs()) };
+}
+
+std::optional<double> Viewer::JoinTimes::serverShare() const
+{
+	if (!media || !sdp || !remoteSdp)
+		return std::nullopt;
+	/* We offered (websocket): the peer's answering is its own time. */
+	return *media - std::max(0.0, *remoteSdp - *sdp);
+}
+
+/* main thread, at a stats tick: where a slow first picture went. */
+void Viewer::logFirstPicture()
+{
+	JoinTimes join = joinTimes();
+	if (firstPictureLogged_ || !join.media)
+		return;
+	firstPictureLogged_ = true;
+	auto ms = [](std::optional<double> v) { return v ? std::to_string(std::lround(*v)) : std::string("-"); };
+	logInfo("viewer " + id_ + ": first picture sent " + ms(join.media) + " ms after its request (our SDP at " +
+			ms(join.sdp) + " ms, its SDP at " + ms(join.remoteSdp) + " ms, connected at " +
+			ms(join.connected) + " ms)",
+		{ { "VIEWER_ID", id_ }, { "FIRST_PICTURE_MS", ms(join.media) }, { "SERVER_SHARE_MS", ms(join.serverShare()) } });
 }
 
 } /* namespace wcam */

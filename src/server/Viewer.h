@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "core/Clock.h"
@@ -26,6 +27,21 @@ public:
 	/* Every kind, in the order /metrics lists them: a new kind goes here too. */
 	static constexpr Kind kKinds[] = { Kind::WebSocket, Kind::Whep };
 	enum class State { New, Negotiating, Connecting, Connected, Disconnected, Failed };
+
+	/*
+	 * Where a join spent its time: milliseconds from the viewer's request
+	 * (websocket start, WHEP POST) to our SDP sent, the peer's SDP in (the
+	 * request itself for WHEP), connected (ICE + DTLS) and its first
+	 * picture sent. Unset until it happened.
+	 */
+	struct JoinTimes {
+		std::optional<double> sdp;
+		std::optional<double> remoteSdp;
+		std::optional<double> connected;
+		std::optional<double> media;
+		/* From the request to the first picture, less the peer's answering. */
+		std::optional<double> serverShare() const;
+	};
 
 	/*
 	 * `owner` hears signal (websocket), answer (WHEP), connected, stats
@@ -61,6 +77,7 @@ public:
 	int64_t lastActivityUs() const { return lastActivityUs_; }
 	int64_t stateSinceUs() const { return stateSinceUs_; }
 	const ViewerRtcStats &rtcStats() const { return stats_; }
+	JoinTimes joinTimes() const;
 	/* How long a connected peer has sent no RTCP (µs); 0 when we cannot tell. */
 	int64_t rtcpSilenceUs(int64_t now) const;
 
@@ -77,6 +94,8 @@ private:
 
 	bool attach(int payloadType, std::string &error);
 	void setState(State state);
+	std::optional<double> sinceCreatedMs(int64_t us) const;
+	void logFirstPicture();
 	void fail(const std::string &reason);
 
 	std::string id_;
@@ -92,6 +111,11 @@ private:
 	int64_t createdUs_;
 	int64_t lastActivityUs_;
 	int64_t stateSinceUs_;
+	/* The join's moments (monotonic µs, 0: not yet); see JoinTimes. */
+	int64_t sdpOutUs_ = 0;
+	int64_t sdpInUs_ = 0;
+	int64_t connectedUs_ = 0;
+	bool firstPictureLogged_ = false;
 	ViewerRtcStats stats_;
 };
 

@@ -10,6 +10,8 @@
 #include <memory>
 #include <vector>
 
+#include <json-glib/json-glib.h>
+
 #include "TestReceiver.h"
 #include "TestServer.h"
 #include "core/GlibPtr.h"
@@ -148,6 +150,63 @@ TEST_CASE("a late viewer gets a picture at once, not at the next scheduled keyfr
 	CHECK(seconds < 5);
 	/* The late viewer's own request, not the first viewer's. */
 	CHECK(runUntil([&]() { return server.app->pipeline().stats().keyframeRequests > requestsBefore; }, 2));
+}
+
+namespace {
+
+/* /stats "join" of the viewer whose kind is `kind`: sdp, remoteSdp, connected, media, serverShare. */
+std::vector<double> joinTimes(const std::string &stats, const char *kind)
+{
+	g_autoptr(JsonParser) parser = json_parser_new();
+	REQUIRE(json_parser_load_from_data(parser, stats.c_str(), stats.size(), nullptr));
+	JsonArray *viewers = json_object_get_array_member(json_node_get_object(json_parser_get_root(parser)), "viewers");
+	for (guint i = 0; i < json_array_get_length(viewers); i++) {
+		JsonObject *viewer = json_array_get_object_element(viewers, i);
+		if (std::strcmp(json_object_get_string_member(viewer, "kind"), kind) != 0)
+			continue;
+		JsonObject *join = json_object_get_object_member(viewer, "join");
+		std::vector<double> times;
+		for (const char *name : { "sdp", "remoteSdp", "connected", "media", "serverShare" }) {
+			INFO(kind << " join." << name);
+			REQUIRE(json_object_has_member(join, name));
+			REQUIRE(!json_object_get_null_member(join, name));
+			times.push_back(json_object_get_double_member(join, name));
+		}
+		return times;
+	}
+	FAIL("no " << kind << " viewer in /stats");
+	return {};
+}
+
+} /* namespace */
+
+TEST_CASE("/stats tells where each viewer's join spent its time", "[integration]")
+{
+	Server server(testConfig());
+	TestReceiver ws("ws");
+	TestReceiver whep("whep");
+	ws.connectWebSocket(server.app->port());
+	whep.connectWhep(server.app->port());
+	REQUIRE(runUntil([&]() { return ws.frames() >= 1 && whep.frames() >= 1; }, 20));
+	std::string stats = server.app->statsJson();
+	INFO(stats);
+
+	/* We offered: our SDP, then theirs, connected, the first picture. */
+	std::vector<double> w = joinTimes(stats, "ws");
+	CHECK(0 < w[0]);
+	CHECK(w[0] <= w[1]);
+	CHECK(w[1] <= w[2]);
+	CHECK(w[2] <= w[3]);
+	/* Their answering is not ours. */
+	CHECK(w[4] == Approx(w[3] - (w[1] - w[0])));
+
+	/* They offered with the request itself. */
+	std::vector<double> h = joinTimes(stats, "whep");
+	CHECK(h[1] == 0);
+	CHECK(0 < h[0]);
+	CHECK(h[0] <= h[2]);
+	CHECK(h[2] <= h[3]);
+	CHECK(h[4] == Approx(h[3]));
 }
 
 TEST_CASE("a WHEP client receives video and DELETE ends its session", "[integration]")

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The viewer's gate: nothing before open(), then nothing before the first
- * packet of a keyframe, in single buffers and in lists.
+ * packet of a keyframe, in single buffers and in lists; it tells when
+ * that keyframe passed.
  */
 #include <catch2/catch.hpp>
 
@@ -61,6 +62,8 @@ TEST_CASE("the gate opens at the next keyframe, for buffers and lists", "[keyfra
 	gst_pad_push(source.get(), packet(1, true));
 	gst_pad_push(source.get(), packet(2, false));
 	gate.open();
+	CHECK(gate.passedUs() == 0);
+	int64_t opened = g_get_monotonic_time();
 	SECTION("buffers") {
 		gst_pad_push(source.get(), packet(3, false));
 		gst_pad_push(source.get(), packet(4, true));
@@ -83,6 +86,8 @@ TEST_CASE("the gate opens at the next keyframe, for buffers and lists", "[keyfra
 	/* Gone after the keyframe: a later delta packet passes too. */
 	gst_pad_push(source.get(), packet(6, false));
 	CHECK(passed == std::vector<int>{ 4, 5, 6 });
+	/* The viewer's join timeline reads when its first picture went out. */
+	CHECK(gate.passedUs() >= opened);
 
 	gst_pad_set_active(source.get(), FALSE);
 	gst_pad_set_active(sink.get(), FALSE);
