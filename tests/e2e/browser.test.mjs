@@ -312,6 +312,18 @@ async function main() {
 	require_('GET / serves the viewer page', resp && resp.status() === 200, `status ${resp && resp.status()}`);
 	const initial = await wcam(page);
 	check('page starts stopped with ?autostart=0', initial.state === 'stopped', initial.state);
+	/*
+	 * modulepreload: the HTML asks for every module itself, none waits for
+	 * its importer (Chromium: initiatorType "script" for a module an import
+	 * fetched, "other" for a preloaded one).
+	 */
+	const modules = await page.evaluate(() => performance.getEntriesByType('resource')
+		.filter((e) => /\/js\/[^/]+\.js$/.test(new URL(e.name).pathname))
+		.map((e) => ({ path: new URL(e.name).pathname, initiator: e.initiatorType })));
+	const imported = fs.readdirSync(path.join(webRoot, 'js')).filter((f) => f.endsWith('.js'));
+	check('the page loads every module, each preloaded by the HTML',
+		imported.every((f) => modules.some((m) => m.path === `/js/${f}`))
+		&& modules.every((m) => m.initiator !== 'script'), JSON.stringify(modules));
 	check('page has a Start button', (await page.textContent('#toggle-label')) === 'Start');
 
 	const clickAt = Date.now();
