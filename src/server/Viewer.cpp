@@ -10,6 +10,20 @@
 
 namespace wcam {
 
+namespace {
+
+/*
+ * A keyframe asked for at connect is through the gate within the encoder's
+ * join spacing (150 ms) and a frame or two. Past this, it was lost on the
+ * way (its first packet dropped by a full queue on a starved host, or the
+ * encoder folded the request into a keyframe the gate saw too early): ask
+ * again rather than wait up to a keyframe interval.
+ */
+constexpr guint kKeyframeRetryMs = 400;
+constexpr unsigned kKeyframeRetries = 5;
+
+} /* namespace */
+
 Viewer::Viewer(std::string id, Kind kind, std::string remote, StreamPipeline &pipeline,
 	       const ViewerBranch::Options &options, ViewerObserver &owner, Clock clock)
 	: id_(std::move(id)), kind_(kind), remote_(std::move(remote)), pipeline_(pipeline), owner_(owner),
@@ -165,6 +179,7 @@ void Viewer::connected(const std::string &)
 	logInfo("viewer " + id_ + " connected", { { "VIEWER_ID", id_ }, { "REMOTE_ADDR", remote_ } });
 	/* Its first picture must not wait for the next scheduled keyframe. */
 	pipeline_.requestKeyframe("viewer joined", StreamPipeline::KeyframeReason::Join);
+	watchFirstKeyframe();
 	owner_.connected(id_);
 }
 
@@ -236,6 +251,24 @@ std::optional<double> Viewer::JoinTimes::serverShare() const
 		return std::nullopt;
 	/* We offered (websocket): the peer's answering is its own time. */
 	return *media - std::max(0.0, *remoteSdp - *sdp);
+}
+
+/* main thread */
+void Viewer::watchFirstKeyframe()
+{
+	keyframeRetry_.reset(g_timeout_add(kKeyframeRetryMs, [](gpointer data) -> gboolean {
+		auto *self = static_cast<Viewer *>(data);
+		if (self->branch_->firstMediaUs() || self->state_ != State::Connected ||
+		    ++self->keyframeRetries_ > kKeyframeRetries) {
+			self->keyframeRetry_.release();
+			return G_SOURCE_REMOVE;
+		}
+		logDebug("viewer " + self->id_ + ": no keyframe reached it yet, asking again",
+			 { { "VIEWER_ID", self->id_ } });
+		self->pipeline_.requestKeyframe("viewer still without a keyframe",
+						StreamPipeline::KeyframeReason::Join);
+		return G_SOURCE_CONTINUE;
+	}, this));
 }
 
 /* main thread, at a stats tick: where a slow first picture went. */

@@ -15,6 +15,7 @@
 #include <string>
 
 #include "core/Clock.h"
+#include "core/GlibPtr.h"
 #include "pipeline/StreamPipeline.h"
 #include "pipeline/ViewerBranch.h"
 
@@ -96,6 +97,7 @@ private:
 	void setState(State state);
 	std::optional<double> sinceCreatedMs(int64_t us) const;
 	void logFirstPicture();
+	void watchFirstKeyframe();
 	void fail(const std::string &reason);
 
 	std::string id_;
@@ -116,6 +118,9 @@ private:
 	int64_t sdpInUs_ = 0;
 	int64_t connectedUs_ = 0;
 	bool firstPictureLogged_ = false;
+	/* Asks again while no keyframe reached a connected viewer (see watchFirstKeyframe). */
+	SourceGuard keyframeRetry_;
+	unsigned keyframeRetries_ = 0;
 	ViewerRtcStats stats_;
 };
 

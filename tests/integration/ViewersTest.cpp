@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -207,6 +208,70 @@ TEST_CASE("/stats tells where each viewer's join spent its time", "[integration]
 	CHECK(h[0] <= h[2]);
 	CHECK(h[2] <= h[3]);
 	CHECK(h[4] == Approx(h[3]));
+}
+
+namespace {
+
+/* streaming thread: drop the first packet that starts a keyframe, once; count it in `dropped`. */
+GstPadProbeReturn dropKeyframeStart(GstPad *, GstPadProbeInfo *info, gpointer data)
+{
+	auto *dropped = static_cast<std::atomic<int> *>(data);
+	if (dropped->load())
+		return GST_PAD_PROBE_OK;
+	auto starts = [](GstBuffer *b) { return !GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DELTA_UNIT); };
+	if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+		if (!starts(GST_PAD_PROBE_INFO_BUFFER(info)))
+			return GST_PAD_PROBE_OK;
+		dropped->store(1);
+		return GST_PAD_PROBE_DROP;
+	}
+	GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST(info);
+	for (guint i = 0; i < gst_buffer_list_length(list); i++) {
+		if (starts(gst_buffer_list_get(list, i))) {
+			list = gst_buffer_list_make_writable(list);
+			gst_buffer_list_remove(list, i, 1);
+			GST_PAD_PROBE_INFO_DATA(info) = list;
+			dropped->store(1);
+			break;
+		}
+	}
+	return GST_PAD_PROBE_OK;
+}
+
+} /* namespace */
+
+TEST_CASE("a viewer whose join keyframe is lost on the way asks again", "[integration]")
+{
+	/* Outlives the server, whose streaming threads run the probe. */
+	std::atomic<int> dropped{ 0 };
+	Config config = testConfig();
+	config.encoding.keyframeInterval = 30; /* no scheduled keyframe comes to the rescue */
+	Server server(config);
+	TestReceiver viewer("viewer");
+	viewer.connectWebSocket(server.app->port());
+	REQUIRE(runUntil([&]() { return server.viewers() == 1 && !viewer.viewerId().empty(); }, 10));
+
+	/*
+	 * Before it connects, the stream's only keyframe is long gone: the
+	 * first one to start in its queue is the one its join asked for.
+	 */
+	GstPtr<GstElement> branch = GstPtr<GstElement>::adopt(
+		gst_bin_get_by_name(GST_BIN(server.app->pipeline().pipeline()), ("viewer-" + viewer.viewerId()).c_str()));
+	REQUIRE(branch);
+	GstPtr<GstElement> queue = GstPtr<GstElement>::adopt(gst_bin_get_by_name(GST_BIN(branch.get()), "queue"));
+	REQUIRE(queue);
+	GstPtr<GstPad> queueSink = GstPtr<GstPad>::adopt(gst_element_get_static_pad(queue.get(), "sink"));
+	gst_pad_add_probe(queueSink.get(), GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+			  dropKeyframeStart, &dropped, nullptr);
+
+	/* Without asking again it would wait for the scheduled keyframe, 30 s. */
+	REQUIRE(runUntil([&]() { return viewer.frames() >= 1; }, 5));
+	CHECK(dropped.load() == 1);
+	/* Its first picture went out after the lost one, not before. */
+	std::string stats = server.app->statsJson();
+	INFO(stats);
+	std::vector<double> join = joinTimes(stats, "ws");
+	CHECK(join[3] - join[2] >= 300);
 }
 
 TEST_CASE("a WHEP client receives video and DELETE ends its session", "[integration]")
